@@ -1,0 +1,32 @@
+"""Test-session settings shared by tests/, solutions/ and notebooks/ (nbval).
+
+* ``WORKSHOP_STRICT=1``: a failed ``qN.check()`` inside a solution raises, so
+  the solutions' own checks are the metric floors.
+* ``WORKSHOP_QUICK`` defaults to quick mode on a machine without a GPU and to
+  full mode with one; set it explicitly to choose.
+* pytest's header says which mode and device the run used.
+"""
+
+import os
+
+os.environ.setdefault("WORKSHOP_STRICT", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _gpus():
+    from helpers.device import _nvidia_smi
+
+    return _nvidia_smi()
+
+
+if "WORKSHOP_QUICK" not in os.environ:
+    os.environ["WORKSHOP_QUICK"] = "0" if _gpus() else "1"
+
+
+def pytest_report_header(config):
+    gpus = _gpus()
+    device = "; ".join(f"{g['name']} ({g['memory_mib']} MiB)" for g in gpus) or f"CPU only ({os.cpu_count()} cores)"
+    mode = "quick" if os.environ["WORKSHOP_QUICK"].strip().lower() in {"1", "true", "yes", "on"} else "full"
+    return [f"workshop: {mode} mode, device: {device}, "
+            f"WORKSHOP_DATA_DIR={os.environ.get('WORKSHOP_DATA_DIR') or '(unset)'}, "
+            f"WORKSHOP_OFFLINE={os.environ.get('WORKSHOP_OFFLINE') or '0'}"]

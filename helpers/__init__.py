@@ -1,0 +1,46 @@
+"""helpers: the small package every workshop notebook imports.
+
+Importing it is cheap: no TensorFlow, no data, no network.  The names below
+load their module on first use.
+
+Typical first cells of a notebook::
+
+    import helpers
+    from helpers import ____
+    run = helpers.setup(quick=quick, seed=seed)
+    (x_train, y_train), (x_test, y_test) = helpers.load_mnist()
+
+Command line: ``python -m helpers doctor | prefetch | exercises`` (see ``--help``).
+"""
+
+import importlib
+
+__version__ = "1.0.0"
+
+_EXPORTS = {
+    "setup": "runtime", "in_kernel": "runtime", "quick_mode": "runtime", "is_quick": "runtime", "Run": "runtime",
+    "load_mnist": "data", "load_abalone": "data",
+    "fetch": "download", "DATASETS": "registry",
+    "device_report": "device",
+    "show": "plotting", "plot_history": "plotting", "show_images": "plotting",
+    "____": "checking", "Question": "checking",
+    "WorkshopError": "errors", "DataNotFoundError": "errors", "DownloadError": "errors",
+    "ChecksumError": "errors", "CorruptDataError": "errors", "CacheNotWritableError": "errors",
+    "ConfigError": "errors", "UnknownDatasetError": "errors", "BlankNotFilledError": "errors",
+    "CheckFailedError": "errors", "NotebookSourceError": "errors",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'helpers' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__

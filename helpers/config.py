@@ -1,0 +1,145 @@
+"""Environment variables and paths, read fresh on every call.
+
+Nothing here is cached: changing ``os.environ`` (or a papermill parameter that
+sets it) takes effect on the next call.
+
+==========================  =====================================================
+Variable                    Meaning
+==========================  =====================================================
+``WORKSHOP_DATA_DIR``       Read-only, pre-fetched data directory (never written).
+``WORKSHOP_CACHE_DIR``      Writable download cache (default: user cache dir).
+``WORKSHOP_OFFLINE``        ``1`` = never touch the network.
+``WORKSHOP_QUICK``          ``1`` = small data and few epochs (quick mode).
+``WORKSHOP_MIRROR``         Base URL tried before the public mirrors.
+``WORKSHOP_TIMEOUT``        Network timeout in seconds (default 30).
+``WORKSHOP_RETRIES``        Attempts per URL (default 3).
+``WORKSHOP_STRICT``         ``1`` = a failed check raises even inside Jupyter.
+``WORKSHOP_FIGURES_DIR``    Where scripts save figures (default ``./figures``).
+==========================  =====================================================
+"""
+
+import os
+from pathlib import Path
+
+from .errors import ConfigError
+
+__all__ = [
+    "env_flag",
+    "env_number",
+    "data_dir",
+    "cache_dir",
+    "offline",
+    "quick_from_env",
+    "strict",
+    "mirror",
+    "timeout",
+    "retries",
+    "figures_dir",
+]
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_flag(name, default=False):
+    """Read a yes/no environment variable.
+
+    Args:
+        name: Variable name, e.g. ``"WORKSHOP_QUICK"``.
+        default: Value when the variable is unset.
+
+    Returns:
+        bool
+
+    Raises:
+        ConfigError: The value is not one of 1/0, true/false, yes/no, on/off.
+    """
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(
+        f"{name}={raw!r} is not a yes/no value. Fix: `export {name}=1` (on) or `export {name}=0` (off)."
+    )
+
+
+def env_number(name, default, minimum=0.0):
+    """Read a numeric environment variable (seconds, counts).
+
+    Raises:
+        ConfigError: The value is not a number or is below ``minimum``.
+    """
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = None
+    if value is None or value < minimum:
+        raise ConfigError(
+            f"{name}={raw!r} is not a number >= {minimum}. Fix: e.g. `export {name}={default}`, or unset it."
+        )
+    return type(default)(value)
+
+
+def data_dir():
+    """The read-only data directory from ``WORKSHOP_DATA_DIR``, or ``None``."""
+    raw = os.environ.get("WORKSHOP_DATA_DIR", "").strip()
+    return Path(raw).expanduser() if raw else None
+
+
+def cache_dir():
+    """The writable download cache: ``WORKSHOP_CACHE_DIR`` or the user cache directory.
+
+    On Linux the default is ``~/.cache/keras-workshop`` (``$XDG_CACHE_HOME``
+    respected), on macOS ``~/Library/Caches/keras-workshop``.
+    """
+    raw = os.environ.get("WORKSHOP_CACHE_DIR", "").strip()
+    if raw:
+        return Path(raw).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("keras-workshop", appauthor=False))
+
+
+def offline():
+    """True when ``WORKSHOP_OFFLINE`` forbids network access."""
+    return env_flag("WORKSHOP_OFFLINE")
+
+
+def quick_from_env():
+    """``True``/``False`` from ``WORKSHOP_QUICK``, or ``None`` when it is unset."""
+    if os.environ.get("WORKSHOP_QUICK") is None:
+        return None
+    return env_flag("WORKSHOP_QUICK")
+
+
+def strict():
+    """True when ``WORKSHOP_STRICT`` asks failed checks to raise inside Jupyter too."""
+    return env_flag("WORKSHOP_STRICT")
+
+
+def mirror():
+    """Base URL from ``WORKSHOP_MIRROR`` (no trailing slash), or ``None``."""
+    raw = os.environ.get("WORKSHOP_MIRROR", "").strip()
+    return raw.rstrip("/") or None
+
+
+def timeout():
+    """Network timeout in seconds (``WORKSHOP_TIMEOUT``, default 30)."""
+    return env_number("WORKSHOP_TIMEOUT", 30.0, minimum=0.1)
+
+
+def retries():
+    """Attempts per URL (``WORKSHOP_RETRIES``, default 3)."""
+    return env_number("WORKSHOP_RETRIES", 3, minimum=1)
+
+
+def figures_dir():
+    """Where scripts save figures: ``WORKSHOP_FIGURES_DIR`` or ``./figures``."""
+    return Path(os.environ.get("WORKSHOP_FIGURES_DIR", "").strip() or "figures")

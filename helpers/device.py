@@ -1,0 +1,86 @@
+"""Which devices TensorFlow sees, GPU memory growth, and a readable report."""
+
+import os
+import shutil
+import subprocess
+
+__all__ = ["gpu_info", "enable_memory_growth", "device_report"]
+
+
+def _nvidia_smi():
+    """GPU names and memory from ``nvidia-smi``, or ``[]`` when it is not installed."""
+    exe = shutil.which("nvidia-smi")
+    if not exe:
+        return []
+    try:
+        out = subprocess.run(
+            [exe, "--query-gpu=name,memory.total", "--format=csv,noheader,nounits"],
+            capture_output=True, text=True, timeout=10, check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    rows = []
+    for line in out.strip().splitlines():
+        name, _, mem = line.partition(",")
+        rows.append({"name": name.strip(), "memory_mib": int(mem) if mem.strip().isdigit() else None})
+    return rows
+
+
+def gpu_info(tf=None):
+    """List the GPUs TensorFlow can use.
+
+    Args:
+        tf: The imported ``tensorflow`` module (imported quietly when omitted).
+
+    Returns:
+        list[dict]: one ``{"name", "memory_mib"}`` per GPU (memory may be None).
+    """
+    if tf is None:
+        from .runtime import import_tensorflow
+
+        tf = import_tensorflow()
+    gpus = tf.config.list_physical_devices("GPU")
+    smi = _nvidia_smi()
+    info = []
+    for i, gpu in enumerate(gpus):
+        details = {}
+        try:
+            details = tf.config.experimental.get_device_details(gpu)
+        except (ValueError, RuntimeError):
+            pass
+        row = {"name": details.get("device_name", gpu.name), "memory_mib": None}
+        if i < len(smi):
+            row["memory_mib"] = smi[i]["memory_mib"]
+            row["name"] = smi[i]["name"] or row["name"]
+        info.append(row)
+    return info
+
+
+def enable_memory_growth(tf):
+    """Let TensorFlow grow GPU memory on demand instead of grabbing all of it.
+
+    Shared workshop GPUs (JupyterHub) need this.  Does nothing without a GPU,
+    and silently keeps the current setting when the GPU is already initialised.
+    """
+    for gpu in tf.config.list_physical_devices("GPU"):
+        try:
+            tf.config.experimental.set_memory_growth(gpu, True)
+        except (RuntimeError, ValueError):
+            pass
+
+
+def device_report(tf=None):
+    """One or more lines saying where Keras will train: the GPUs, or the CPU.
+
+    Returns:
+        str: e.g. ``"GPU 0: NVIDIA H100 80GB HBM3, 81559 MiB"`` or
+        ``"CPU only: 2 cores (no GPU visible to TensorFlow)"``.
+    """
+    gpus = gpu_info(tf)
+    if not gpus:
+        return f"CPU only: {os.cpu_count()} cores (no GPU visible to TensorFlow)"
+    lines = []
+    for i, g in enumerate(gpus):
+        mem = f", {g['memory_mib']} MiB" if g["memory_mib"] else ""
+        lines.append(f"GPU {i}: {g['name']}{mem}")
+    return "\n".join(lines)

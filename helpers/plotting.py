@@ -1,0 +1,110 @@
+"""Figure plumbing: show-or-save, training curves, digit grids.
+
+In JupyterLab figures appear inline as usual.  In a script (after
+``jupyter nbconvert --to script``) :func:`show` saves each figure as a PNG in
+``WORKSHOP_FIGURES_DIR`` (default ``./figures``) instead of trying to open a
+window.
+"""
+
+import re
+
+from . import config
+
+__all__ = ["show", "plot_history", "show_images"]
+
+_counter = {"n": 0}
+
+
+def show(name=None, fig=None):
+    """Display the current figure (Jupyter) or save it as PNG (script).
+
+    Args:
+        name: File stem used when saving, e.g. ``"loss_curves"``.
+        fig: The figure; default the current one.
+
+    Returns:
+        pathlib.Path | None: where the PNG was saved in a script, else None.
+    """
+    import matplotlib.pyplot as plt
+
+    from .runtime import in_kernel
+
+    fig = fig or plt.gcf()
+    if in_kernel():
+        plt.show()
+        return None
+    _counter["n"] += 1
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", name or f"figure_{_counter['n']:02d}")
+    out_dir = config.figures_dir()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{stem}.png"
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    print(f"[figure saved: {path}]")
+    return path
+
+
+def plot_history(history, metrics=("loss",), title=None, ax=None):
+    """Plot training and validation curves from ``model.fit``'s History.
+
+    Args:
+        history: A ``keras.callbacks.History`` or its ``.history`` dict.
+        metrics: Names to plot, e.g. ``("loss", "accuracy")``; one panel each.
+        title: Optional figure title.
+        ax: Optional axes (one metric only).
+
+    Returns:
+        matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    hist = getattr(history, "history", history)
+    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+    if ax is not None:
+        axes, fig = [ax], ax.figure
+    else:
+        fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.5), squeeze=False)
+        axes = axes[0]
+    for metric, axis in zip(metrics, axes):
+        epochs = range(1, len(hist[metric]) + 1)
+        axis.plot(epochs, hist[metric], "o-", label=f"training {metric}")
+        if f"val_{metric}" in hist:
+            axis.plot(epochs, hist[f"val_{metric}"], "s--", label=f"validation {metric}")
+        axis.set_xlabel("epoch")
+        axis.set_ylabel(metric)
+        axis.grid(True, alpha=0.3)
+        axis.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def show_images(images, labels=None, predictions=None, ncols=10, size=1.2, cmap="gray"):
+    """Grid of images with optional ``label`` / ``label→prediction`` captions.
+
+    Wrong predictions are captioned in red.
+
+    Returns:
+        matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    images = np.asarray(images)
+    n = len(images)
+    ncols = max(1, min(ncols, n))
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * 1.15), squeeze=False)
+    for i, axis in enumerate(axes.flat):
+        axis.axis("off")
+        if i >= n:
+            continue
+        axis.imshow(images[i].squeeze(), cmap=cmap)
+        if labels is not None and predictions is not None:
+            wrong = labels[i] != predictions[i]
+            axis.set_title(f"{labels[i]}→{predictions[i]}", fontsize=9, color="red" if wrong else "black")
+        elif labels is not None:
+            axis.set_title(str(labels[i]), fontsize=9)
+    fig.tight_layout()
+    return fig
