@@ -37,8 +37,8 @@ def _code(source, where):
                 raise NotebookSourceError(f"{where}, line {lineno}: BEGIN SOLUTION inside another solution region "
                                           f"(opened at line {region}). Fix: add `# END SOLUTION` before it.")
             if not (begin.group(2) or "").strip():
-                raise NotebookSourceError(f"{where}, line {lineno}: `# BEGIN SOLUTION` needs a stub, e.g. "
-                                          f"`# BEGIN SOLUTION: model = ____  # build the model`.")
+                raise NotebookSourceError(f"{where}, line {lineno}: `# BEGIN SOLUTION` needs a stub. Fix: write the exercise line "
+                                          f"after a colon, e.g. `# BEGIN SOLUTION: model = ____  # build the model`.")
             out.append(begin.group(1) + begin.group(2).strip())
             region = lineno
         elif end:
