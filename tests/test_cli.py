@@ -1,0 +1,75 @@
+"""`python -m helpers doctor` and `prefetch`, run as processes."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args, env_extra, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKSHOP_")}
+    env.update(WORKSHOP_CACHE_DIR=str(tmp_path / "cache"), **env_extra)
+    return subprocess.run([sys.executable, "-m", "helpers", *args], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.slow
+def test_doctor_offline_quick_mode_is_ready(shared_data, tmp_path):
+    proc = run("doctor", env_extra={"WORKSHOP_DATA_DIR": str(shared_data), "WORKSHOP_OFFLINE": "1",
+                                    "WORKSHOP_QUICK": "1"}, tmp_path=tmp_path)
+    out = proc.stdout
+    assert proc.returncode == 0, out + proc.stderr
+    for text in ("Python", "TensorFlow  2.", "Keras       3.", "helpers", "Device", "Mode        quick", "writable",
+                 "READY"):
+        assert text in out
+    lines = {l.split()[1] + " " + l.split()[2]: l for l in out.splitlines() if l.strip().startswith("[")}
+    assert lines["mnist-quick t10k-images-idx3-ubyte.gz"].strip().startswith("[ok]")
+    assert lines["abalone abalone.data"].strip().startswith("[ok]")
+    assert lines["mnist mnist.npz"].strip().startswith("[missing]")
+    assert "python -m helpers prefetch mnist" in out
+
+
+@pytest.mark.slow
+def test_doctor_full_mode_without_full_mnist_fails_with_fix(shared_data, tmp_path):
+    proc = run("doctor", "--full", "--no-network",
+               env_extra={"WORKSHOP_DATA_DIR": str(shared_data), "WORKSHOP_OFFLINE": "1"}, tmp_path=tmp_path)
+    assert proc.returncode == 1
+    assert "NOT READY" in proc.stdout and "python -m helpers prefetch mnist --dest DIR" in proc.stdout
+
+
+@pytest.mark.slow
+def test_doctor_with_no_data_reachable_fails(tmp_path):
+    proc = run("doctor", env_extra={"WORKSHOP_DATA_DIR": str(tmp_path / "empty"), "WORKSHOP_OFFLINE": "1",
+                                    "WORKSHOP_QUICK": "1"}, tmp_path=tmp_path)
+    assert proc.returncode == 1
+    assert "[MISSING] mnist-quick" in proc.stdout and "[MISSING] abalone" in proc.stdout
+    assert "python -m helpers prefetch mnist-quick abalone --dest DIR" in proc.stdout
+
+
+def test_prefetch_into_dest_from_mirror(tmp_path, shared_data):
+    from mirror import Mirror
+
+    server = Mirror()
+    try:
+        server.add("abalone.data", (shared_data / "abalone.data").read_bytes())
+        data_dir = tmp_path / "readonly"
+        data_dir.mkdir()
+        proc = run("prefetch", "abalone", "--dest", str(tmp_path / "dest"),
+                   env_extra={"WORKSHOP_MIRROR": server.url, "WORKSHOP_DATA_DIR": str(data_dir)}, tmp_path=tmp_path)
+    finally:
+        server.close()
+    assert proc.returncode == 0, proc.stderr
+    assert "SHA-256 verified" in proc.stdout and f"WORKSHOP_DATA_DIR={tmp_path / 'dest'}" in proc.stdout
+    assert (tmp_path / "dest" / "abalone.data").read_bytes() == (shared_data / "abalone.data").read_bytes()
+    assert list(data_dir.iterdir()) == []
+
+
+def test_prefetch_offline_and_unknown_names_fail_clearly(tmp_path):
+    proc = run("prefetch", "abalone", env_extra={"WORKSHOP_OFFLINE": "1"}, tmp_path=tmp_path)
+    assert proc.returncode == 1 and "WORKSHOP_OFFLINE=1" in proc.stderr and "abalone.data" in proc.stderr
+    proc = run("prefetch", "nosuchset", env_extra={"WORKSHOP_OFFLINE": "1"}, tmp_path=tmp_path)
+    assert proc.returncode == 1 and "mnist-quick" in proc.stderr and "nosuchset" in proc.stderr
