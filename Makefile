@@ -6,6 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8888
 PYTEST_ARGS ?= -n 2 --dist loadfile
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: lab test setup doctor exercises clean
 
@@ -20,7 +21,7 @@ setup: $(VENV)/.installed
 
 lab: setup
 	$(PY) -m helpers doctor --no-network || true
-	$(VENV)/bin/jupyter lab --port=$(PORT) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/exercises
+	$(VENV)/bin/jupyter lab --port=$(PORT) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/exercises $(ROOT_FLAG)
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)

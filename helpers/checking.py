@@ -61,7 +61,7 @@ class Placeholder:
     __call__ = __getitem__ = __iter__ = __len__ = __bool__ = __float__ = __int__ = __index__ = _fail
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _fail
     __truediv__ = __rtruediv__ = __matmul__ = __rmatmul__ = __pow__ = __neg__ = _fail
-    __lt__ = __le__ = __gt__ = __ge__ = __array__ = _fail
+    __lt__ = __le__ = __gt__ = __ge__ = __array__ = __format__ = _fail
 
 
 ____ = Placeholder()
