@@ -28,6 +28,7 @@ _EXPORTS = {
     "ChecksumError": "errors", "CorruptDataError": "errors", "CacheNotWritableError": "errors",
     "ConfigError": "errors", "UnknownDatasetError": "errors", "BlankNotFilledError": "errors",
     "CheckFailedError": "errors", "NotebookSourceError": "errors",
+    "OutputNotWritableError": "errors", "MetricTypeError": "errors",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -159,7 +159,8 @@ class Question:
 def _must_raise():
     from .runtime import in_kernel
 
-    return config.strict() or not in_kernel()
+    strict = config.strict()
+    return (not in_kernel()) if strict is None else strict
 
 
 _COLOURS = {CORRECT: "#2e7d32", INCORRECT: "#c62828", NOT_ATTEMPTED: "#1565c0", "hint": "#6a1b9a",

@@ -13,8 +13,11 @@ Variable                    Meaning
 ``WORKSHOP_MIRROR``         Base URL tried before the public mirrors.
 ``WORKSHOP_TIMEOUT``        Network timeout in seconds (default 30).
 ``WORKSHOP_RETRIES``        Attempts per URL (default 3).
-``WORKSHOP_STRICT``         ``1`` = a failed check raises even inside Jupyter.
+``WORKSHOP_STRICT``         ``1`` = a failed check raises even inside Jupyter; ``0`` = it
+                            never raises, not even in a script (default: raise in scripts).
 ``WORKSHOP_FIGURES_DIR``    Where scripts save figures (default ``./figures``).
+``WORKSHOP_OUTPUT_DIR``     Where scripts write their JSON summary (default ``./outputs``).
+``WORKSHOP_<PARAMETER>``    A notebook parameter, e.g. ``WORKSHOP_EPOCHS=3`` (see :mod:`helpers.params`).
 ==========================  =====================================================
 """
 
@@ -35,6 +38,7 @@ __all__ = [
     "timeout",
     "retries",
     "figures_dir",
+    "output_dir",
 ]
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -120,7 +124,9 @@ def quick_from_env():
 
 
 def strict():
-    """True when ``WORKSHOP_STRICT`` asks failed checks to raise inside Jupyter too."""
+    """``WORKSHOP_STRICT``: True = failed checks always raise, False = never, None (unset) = only in scripts."""
+    if os.environ.get("WORKSHOP_STRICT", "").strip() == "":
+        return None
     return env_flag("WORKSHOP_STRICT")
 
 
@@ -143,3 +149,8 @@ def retries():
 def figures_dir():
     """Where scripts save figures: ``WORKSHOP_FIGURES_DIR`` or ``./figures``."""
     return Path(os.environ.get("WORKSHOP_FIGURES_DIR", "").strip() or "figures")
+
+
+def output_dir():
+    """Where scripts write their JSON run summary: ``WORKSHOP_OUTPUT_DIR`` or ``./outputs``."""
+    return Path(os.environ.get("WORKSHOP_OUTPUT_DIR", "").strip() or "outputs")

@@ -18,6 +18,8 @@ __all__ = [
     "BlankNotFilledError",
     "CheckFailedError",
     "NotebookSourceError",
+    "OutputNotWritableError",
+    "MetricTypeError",
 ]
 
 
@@ -63,3 +65,11 @@ class CheckFailedError(WorkshopError, AssertionError):
 
 class NotebookSourceError(WorkshopError, ValueError):
     """A solution notebook has malformed ``# BEGIN SOLUTION`` / ``# END SOLUTION`` markers."""
+
+
+class OutputNotWritableError(WorkshopError, PermissionError):
+    """A figure or run summary could not be written where it was asked to go."""
+
+
+class MetricTypeError(WorkshopError, TypeError):
+    """A value given to ``run.finish()`` is not a number."""

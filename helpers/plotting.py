@@ -1,33 +1,46 @@
 """Figure plumbing: show-or-save, training curves, digit grids.
 
 In JupyterLab figures appear inline as usual.  In a script (after
-``jupyter nbconvert --to script``) :func:`show` saves each figure as a PNG in
-``WORKSHOP_FIGURES_DIR`` (default ``./figures``) instead of trying to open a
-window.
+``jupyter nbconvert --to script``) :func:`show` saves each figure as
+``<notebook>-<name>.png`` in ``WORKSHOP_FIGURES_DIR`` (default ``./figures``)
+instead of trying to open a window; ``helpers.setup`` selects the Agg backend there.
 """
 
+import contextlib
+import os
 import re
 
 from . import config
 
-__all__ = ["show", "plot_history", "show_images"]
+__all__ = ["show", "saved_figures", "plot_history", "show_images"]
 
 _counter = {"n": 0}
+_saved = []
+
+
+def saved_figures():
+    """Paths of the figures :func:`show` saved in this process, oldest first."""
+    return list(_saved)
 
 
 def show(name=None, fig=None):
     """Display the current figure (Jupyter) or save it as PNG (script).
 
     Args:
-        name: File stem used when saving, e.g. ``"loss_curves"``.
+        name: Figure name used when saving, e.g. ``"loss_curves"``; the file is
+            ``<notebook>-<name>.png``.
         fig: The figure; default the current one.
 
     Returns:
         pathlib.Path | None: where the PNG was saved in a script, else None.
+
+    Raises:
+        OutputNotWritableError: the figures folder cannot be written.
     """
     import matplotlib.pyplot as plt
 
-    from .runtime import in_kernel
+    from .errors import OutputNotWritableError
+    from .runtime import in_kernel, notebook_name
 
     fig = fig or plt.gcf()
     if in_kernel():
@@ -36,10 +49,20 @@ def show(name=None, fig=None):
     _counter["n"] += 1
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", name or f"figure_{_counter['n']:02d}")
     out_dir = config.figures_dir()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"{stem}.png"
-    fig.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(fig)
+    path = out_dir / f"{notebook_name()}-{stem}.png"
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fig.savefig(tmp, dpi=100, bbox_inches="tight", format="png")
+        os.replace(tmp, path)  # never leave a half-written PNG under the real name
+    except OSError as err:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise OutputNotWritableError(f"Could not save figure {path}: {err.strerror or err}. "
+                                     f"Fix: point WORKSHOP_FIGURES_DIR (or --figures-dir) at a writable folder.") from None
+    finally:
+        plt.close(fig)
+    _saved.append(path)
     print(f"[figure saved: {path}]")
     return path
 
@@ -58,6 +81,8 @@ def plot_history(history, metrics=("loss",), title=None, ax=None):
     """
     import matplotlib.pyplot as plt
 
+    from matplotlib.ticker import MaxNLocator
+
     hist = getattr(history, "history", history)
     metrics = [metrics] if isinstance(metrics, str) else list(metrics)
     if ax is not None:
@@ -71,6 +96,7 @@ def plot_history(history, metrics=("loss",), title=None, ax=None):
         if f"val_{metric}" in hist:
             axis.plot(epochs, hist[f"val_{metric}"], "s--", label=f"validation {metric}")
         axis.set_xlabel("epoch")
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_ylabel(metric)
         axis.grid(True, alpha=0.3)
         axis.legend()

@@ -3,11 +3,13 @@
 Every notebook starts with::
 
     import helpers
-    run = helpers.setup(quick=quick, seed=seed)   # values from the parameters cell
+    run = helpers.setup(quick=quick, seed=seed, epochs=epochs)   # values from the parameters cell
 
 ``setup`` works the same in JupyterLab, under papermill, and in a script made
-with ``jupyter nbconvert --to script`` (there ``--quick``/``--full``/``--seed``
-on the command line are honoured too).
+with ``jupyter nbconvert --to script``.  Each parameter can be overridden by
+``WORKSHOP_<NAME>`` and, in a script, by ``--<name>`` (see :mod:`helpers.params`;
+``python notebook.py --help`` lists them).  The last cell calls ``run.finish(...)``,
+which writes the JSON run summary in a script (see :mod:`helpers.summary`).
 """
 
 import argparse
@@ -15,11 +17,14 @@ import contextlib
 import os
 import random
 import sys
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from . import config
 
-__all__ = ["Run", "in_kernel", "quick_mode", "is_quick", "setup", "quiet_stderr", "import_tensorflow"]
+__all__ = ["Run", "in_kernel", "notebook_name", "quick_mode", "is_quick", "setup", "quiet_stderr",
+           "import_tensorflow"]
 
 _announced = set()
 _last = {}
@@ -33,6 +38,17 @@ def in_kernel():
 
     shell = get_ipython()
     return shell is not None and hasattr(shell, "kernel")
+
+
+def notebook_name():
+    """The running notebook's name: the script's stem, else Jupyter's session name, else ``"notebook"``."""
+    if not in_kernel():
+        script = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+        if script is not None and script.suffix == ".py" and script.stem not in ("__main__", "pytest"):
+            return script.stem
+        return "notebook"
+    session = os.environ.get("JPY_SESSION_NAME", "")
+    return Path(session).stem if session.endswith(".ipynb") else "notebook"
 
 
 def _script_args():
@@ -125,18 +141,33 @@ class Run:
         quick: True in quick mode (small data, few epochs).
         seed: The random seed used for Python, NumPy and Keras.
         interactive: True inside a Jupyter kernel, False in a script.
+        params: Every parameter after overrides, e.g. ``run.params["epochs"]``;
+            each is also an attribute: ``run.epochs``.
+        notebook: The notebook's name (a script's file stem).
+        started: ``time.perf_counter()`` at setup, for the summary's duration.
     """
 
     quick: bool
     seed: int
     interactive: bool
+    params: dict = field(default_factory=dict)
+    notebook: str = "notebook"
+    started: float = field(default_factory=time.perf_counter)
+    _epoch_seconds: list = field(default_factory=list, repr=False, compare=False)
+
+    def __getattr__(self, name):
+        params = self.__dict__.get("params", {})
+        if name in params:
+            return params[name]
+        raise AttributeError(f"run has no parameter {name!r}; it has {sorted(params)}. "
+                             f"Fix: pass {name}={name} to helpers.setup() from the parameters cell.")
 
     def pick(self, *, quick, full):
         """Return ``quick`` in quick mode and ``full`` otherwise.
 
         Example::
 
-            epochs = run.pick(quick=3, full=15)
+            epochs = run.epochs or run.pick(quick=3, full=15)
         """
         return quick if self.quick else full
 
@@ -145,25 +176,78 @@ class Run:
         """``"quick"`` or ``"full"``."""
         return "quick" if self.quick else "full"
 
+    def track(self):
+        """A Keras callback recording each epoch's time for the run summary.
 
-def setup(quick=None, seed=42, deterministic=False, announce=True):
-    """Prepare a notebook or script: mode, quiet TensorFlow, seeds, GPU memory growth.
+        Example::
+
+            history = model.fit(..., callbacks=[run.track()])
+        """
+        from .summary import epoch_timer
+
+        return epoch_timer(self._epoch_seconds)
+
+    def finish(self, history=None, **metrics):
+        """End the run: in a script, write the JSON summary; in Jupyter, only if ``WORKSHOP_OUTPUT_DIR`` is set.
+
+        Args:
+            history: Optional ``model.fit`` History, stored epoch by epoch.
+            **metrics: Final numbers, e.g. ``test_accuracy=0.98``.
+
+        Returns:
+            pathlib.Path | None: the summary file, or None when nothing was written.
+
+        Raises:
+            MetricTypeError: a metric is not a number.
+            OutputNotWritableError: the output folder cannot be written.
+        """
+        from .plotting import saved_figures
+        from .summary import summary_dict, write_summary
+
+        summary = summary_dict(self, metrics, history, saved_figures(), self._epoch_seconds)
+        if in_kernel() and not os.environ.get("WORKSHOP_OUTPUT_DIR", "").strip():
+            return None
+        path = write_summary(summary)
+        print(f"[summary saved: {path}]")
+        return path
+
+
+def setup(quick=None, seed=42, deterministic=False, announce=True, **params):
+    """Prepare a notebook or script: parameters, mode, quiet TensorFlow, seeds, GPU memory growth.
+
+    Each parameter is taken from the ``parameters`` cell (the arguments here),
+    overridden by ``WORKSHOP_<NAME>``, overridden in a script by ``--<name>``.
+    In a script, ``--help`` lists them and exits.
 
     Args:
-        quick: Force quick (True) or full (False) mode; ``None`` = ``--quick``
-            on a script's command line, else ``WORKSHOP_QUICK``.
+        quick: Force quick (True) or full (False) mode; ``None`` = let
+            ``WORKSHOP_QUICK`` or ``--quick``/``--full`` decide (default full).
         seed: Seed for Python, NumPy and Keras (``keras.utils.set_random_seed``).
-            A script's ``--seed N`` overrides the default 42.
         deterministic: Also enable TensorFlow op determinism (slower on GPU).
         announce: Print the one-line mode banner (once per process and mode).
+        **params: Further parameters from the cell, e.g. ``epochs=None, batch_size=128``;
+            read them back as ``run.epochs``.
 
     Returns:
         Run: the decisions, with ``run.pick(quick=..., full=...)``.
+
+    Raises:
+        ConfigError: an environment variable holds a value of the wrong type.
     """
-    is_quick = quick_mode(quick)
-    cli_seed = _script_args().seed
-    if cli_seed is not None and seed == 42:
-        seed = cli_seed
+    from .params import resolve
+
+    interactive = in_kernel()
+    name = notebook_name()
+    values, _sources = resolve({"quick": quick, "seed": seed, **params}, use_cli=not interactive,
+                               prog=f"{name}.py")
+    is_quick = bool(values.pop("quick"))
+    seed = values.pop("seed")
+    seed = 42 if seed is None else seed
+    for key, var in (("figures_dir", "WORKSHOP_FIGURES_DIR"), ("output_dir", "WORKSHOP_OUTPUT_DIR")):
+        if values.get(key) is not None:
+            os.environ[var] = str(values[key])  # the folders are read from the environment on each use
+    if not interactive:
+        _use_agg()
     if announce and is_quick not in _announced:
         _announced.add(is_quick)
         if is_quick:
@@ -182,4 +266,14 @@ def setup(quick=None, seed=42, deterministic=False, announce=True):
     if deterministic:
         tf.config.experimental.enable_op_determinism()
     _last["quick"] = is_quick
-    return Run(quick=is_quick, seed=seed, interactive=in_kernel())
+    return Run(quick=is_quick, seed=seed, interactive=interactive, params=values, notebook=name)
+
+
+def _use_agg():
+    """Scripts draw off-screen: select matplotlib's Agg backend (a batch node has no display)."""
+    if "matplotlib" in sys.modules:
+        import matplotlib
+
+        matplotlib.use("Agg")
+    else:
+        os.environ["MPLBACKEND"] = "Agg"

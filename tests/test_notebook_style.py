@@ -44,7 +44,7 @@ def test_valid_no_magics_parameters_and_title(path):
     params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(params) == 1 and "quick = None" in params[0].source and "seed = " in params[0].source
     setup = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    assert "helpers.setup(quick=quick, seed=seed)" in setup
+    assert re.search(r"helpers\.setup\(quick=quick, seed=seed[,)]", setup)
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=ids)
@@ -96,3 +96,23 @@ def test_exercise_has_blanks_and_no_solution_code(path):
     assert "____" in code
     assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text
     assert all(not c.get("outputs") for c in ex.cells if c.cell_type == "code")
+
+
+DISPLAY_ONLY = {"head", "tail", "describe", "round", "value_counts", "sample", "info"}
+
+
+@pytest.mark.parametrize("path", STORED, ids=ids)
+def test_no_cell_relies_on_its_last_expression_being_displayed(path):
+    """A script made by nbconvert prints nothing for a bare last expression: use print() or helpers.show()."""
+    import ast
+
+    for i, cell in enumerate(_read(path).cells):
+        if cell.cell_type != "code" or not cell.source.strip():
+            continue
+        last = ast.parse(cell.source).body[-1]
+        if not isinstance(last, ast.Expr):
+            continue
+        value = last.value
+        assert isinstance(value, ast.Call), f"cell {i} ends in a bare expression: {ast.unparse(value)[:60]}"
+        name = value.func.attr if isinstance(value.func, ast.Attribute) else getattr(value.func, "id", "")
+        assert name not in DISPLAY_ONLY, f"cell {i} shows a value only in Jupyter: {ast.unparse(value)[:60]}"

@@ -138,36 +138,7 @@ def test_logistic_keras_models(keras):
     assert outcome(logistic.q6, xor_model=xor) == INCORRECT  # wrong predictions
 
 
-# --- 03 FNN -------------------------------------------------------------------------------------------------------
-def test_fnn_one_hot():
-    y = np.array([3, 0, 9, 1])
-    assert outcome(fnn_mnist.q1, y_train_onehot=np.eye(10)[y], y_train=y) == CORRECT
-    assert outcome(fnn_mnist.q1, y_train_onehot=np.eye(9)[y % 9], y_train=y) == INCORRECT  # 9 columns
-    assert outcome(fnn_mnist.q1, y_train_onehot=np.eye(10)[(y + 1) % 10], y_train=y) == INCORRECT  # shifted
-
-
-def test_fnn_model_and_compile(keras):
-    def fnn(units=10, out="softmax", hidden="relu", flatten=True):
-        layers = ([keras.layers.Flatten()] if flatten else []) + [keras.layers.Dense(8, activation=hidden),
-                                                                   keras.layers.Dense(units, activation=out)]
-        return seq(keras, (28, 28), *layers)
-
-    assert outcome(fnn_mnist.q2, model=fnn()) == CORRECT
-    assert outcome(fnn_mnist.q2, model=fnn(units=1)) == INCORRECT  # wrong output size
-    assert outcome(fnn_mnist.q2, model=fnn(out="sigmoid")) == INCORRECT  # wrong activation
-    assert outcome(fnn_mnist.q2, model=fnn(hidden="sigmoid")) == INCORRECT
-    assert outcome(fnn_mnist.q2, model=fnn(flatten=False)) == INCORRECT
-    assert outcome(fnn_mnist.q2, model=seq(keras, (28, 28), keras.layers.Flatten(),
-                                           keras.layers.Dense(10, activation="softmax"))) == INCORRECT  # no hidden
-    model = fnn()
-    assert outcome(fnn_mnist.q3, model=model) == INCORRECT  # not compiled
-    for loss in ("mse", "sparse_categorical_crossentropy", "binary_crossentropy"):
-        model.compile(optimizer="adam", loss=loss)
-        assert outcome(fnn_mnist.q3, model=model) == INCORRECT
-    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
-    assert outcome(fnn_mnist.q3, model=model) == CORRECT
-
-
+# --- 03 FNN: q1-q5 in detail in test_questions_fnn_mnist.py; the shared accuracy floor here --------------------
 @pytest.mark.parametrize("q, quick_floor", [(fnn_mnist.q4, 0.93), (cnn_mnist.q4, 0.97)])
 def test_accuracy_floors(q, quick_floor, keras, monkeypatch):
     monkeypatch.setattr("helpers.runtime._last", {"quick": True})

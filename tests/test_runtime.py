@@ -64,13 +64,15 @@ def test_device_report_names_a_device():
 def test_show_saves_png_in_a_script(monkeypatch, tmp_path):
     import matplotlib
 
+    monkeypatch.setattr(sys, "argv", ["lesson.py"])
     matplotlib.use("Agg")
     monkeypatch.setenv("WORKSHOP_FIGURES_DIR", str(tmp_path / "figs"))
     fig = plotting.plot_history({"loss": [3, 2, 1], "val_loss": [3, 2.5, 2.4], "accuracy": [0.1, 0.5, 0.9]},
                                 metrics=("loss", "accuracy"))
     assert [len(ax.lines) for ax in fig.axes] == [2, 1]
     path = plotting.show("curves / loss")
-    assert path == tmp_path / "figs" / "curves_loss.png" and path.stat().st_size > 1000
+    assert path == tmp_path / "figs" / "lesson-curves_loss.png" and path.stat().st_size > 1000
+    assert path in plotting.saved_figures() and not list((tmp_path / "figs").glob(".*"))
     fig = plotting.show_images(np.zeros((3, 28, 28)), labels=[1, 2, 3], predictions=[1, 5, 3])
     colours = [ax.title.get_color() for ax in fig.axes[:3]]
     assert colours == ["black", "red", "black"]
@@ -99,6 +101,10 @@ def test_question_outcomes_and_script_behaviour(capsys, monkeypatch):
     assert "q9: Correct" in capsys.readouterr().out
     with pytest.raises(CheckFailedError, match="incorrect"):  # a script raises on failure
         q.check(square=lambda x: x + 1)
+    monkeypatch.setenv("WORKSHOP_STRICT", "0")  # e.g. a one-epoch benchmark run: report, carry on
+    q.check(square=lambda x: x + 1)
+    assert "q9 incorrect" in capsys.readouterr().out.lower()
+    monkeypatch.delenv("WORKSHOP_STRICT")
     q.hint()
     assert "Multiply" in capsys.readouterr().out
     q.solution()

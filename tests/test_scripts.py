@@ -1,5 +1,6 @@
 """Every notebook runs as a plain script after `jupyter nbconvert --to script` (current mode; quick on CI)."""
 
+import json
 import os
 import re
 import subprocess
@@ -12,27 +13,106 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 LECTURES = sorted((ROOT / "notebooks").glob("*.ipynb"))
+PNG = b"\x89PNG\r\n\x1a\n"
 
 
 def ids(p):
     return f"{p.parent.name}/{p.stem}"
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("path", SOLUTIONS + LECTURES, ids=ids)
-def test_runs_as_plain_script_after_nbconvert(path, tmp_path):
+def convert(path, folder):
     from nbconvert import ScriptExporter
 
     body, _ = ScriptExporter().from_filename(str(path))
-    assert "get_ipython" not in body
-    script = tmp_path / f"{path.stem}.py"
+    script = folder / f"{path.stem}.py"
     script.write_text(body, encoding="utf-8")
-    figures = tmp_path / "figures"
-    env = dict(os.environ, WORKSHOP_FIGURES_DIR=str(figures), WORKSHOP_STRICT="0")  # scripts raise on their own
-    proc = subprocess.run([sys.executable, script.name], cwd=tmp_path, env=env, capture_output=True, text=True)
+    return script, body
+
+
+def run_script(script, *args, **overrides):
+    env = dict(os.environ)
+    for key in ("WORKSHOP_STRICT", "WORKSHOP_FIGURES_DIR", "WORKSHOP_OUTPUT_DIR", "WORKSHOP_EPOCHS", "WORKSHOP_BATCH_SIZE"):
+        env.pop(key, None)  # by default a script raises on a failed check by itself
+    env.update({k: v for k, v in overrides.items() if v is not None})
+    return subprocess.run([sys.executable, script.name, *args], cwd=script.parent, env=env,
+                          capture_output=True, text=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", SOLUTIONS + LECTURES, ids=ids)
+def test_runs_as_plain_script_after_nbconvert(path, tmp_path):
+    script, body = convert(path, tmp_path)
+    assert "get_ipython" not in body
+    proc = run_script(script, WORKSHOP_FIGURES_DIR=None, WORKSHOP_OUTPUT_DIR=None)
     assert proc.returncode == 0, (proc.stdout[-4000:], proc.stderr[-4000:])
     assert "QUICK MODE" in proc.stdout or "Full mode" in proc.stdout
-    assert list(figures.glob("*.png")), "figures should be saved as PNG files in a script"
-    checks = set(re.findall(r"\b(q\d)\.check\(\)", body))
-    for name in checks:
+    # figures: ./figures/<notebook>-<figure>.png, one per helpers.show() call, all valid PNGs
+    shows = re.findall(r"helpers\.show\(\"([^\"]+)\"\)", body)
+    figures = sorted((tmp_path / "figures").glob("*.png"))
+    assert shows and {f.name for f in figures} == {f"{path.stem}-{name}.png" for name in shows}
+    for figure in figures:
+        assert figure.read_bytes()[:8] == PNG and figure.stat().st_size > 2000
+    for name in set(re.findall(r"\b(q\d)\.check\(\)", body)):
         assert f"{name}: Correct" in proc.stdout, f"{name} did not report Correct"
+    # the machine-readable summary: ./outputs/<notebook>.json
+    summary = json.loads((tmp_path / "outputs" / f"{path.stem}.json").read_text())
+    assert summary["notebook"] == path.stem and summary["mode"] in ("quick", "full")
+    assert summary["figures"] == [f"{path.stem}-{name}.png" for name in shows]
+    assert summary["duration_seconds"] > 0 and summary["versions"]["keras"]
+    finish = re.search(r"run\.finish\((.*)\)", body).group(1)
+    expected = [m for m in re.findall(r"(\w+)=", finish) if m != "history"]
+    assert sorted(summary["metrics"]) == sorted(expected)
+    assert all(isinstance(v, float) for v in summary["metrics"].values()), summary["metrics"]
+    if "history=history" in finish:
+        assert summary["epochs_run"] >= 1 and summary["history"]["loss"]
+    if "run.track()" in body:
+        assert len(summary["epoch_seconds"]) == summary["epochs_run"] and summary["train_seconds"] > 0
+
+
+@pytest.mark.slow
+def test_command_line_beats_environment_beats_parameters_cell(tmp_path):
+    script, _ = convert(ROOT / "solutions" / "01_warmup.ipynb", tmp_path)
+    out = tmp_path / "out"
+    # 2-3 epochs miss 01's floors: WORKSHOP_STRICT=0 lets the checks report and the script carry on
+    env_only = run_script(script, "--quick", WORKSHOP_EPOCHS="2", WORKSHOP_OUTPUT_DIR=str(out), WORKSHOP_STRICT="0")
+    assert env_only.returncode == 0, env_only.stderr[-3000:]
+    summary = json.loads((out / "01_warmup.json").read_text())
+    assert summary["params"]["epochs"] == 2 and summary["epochs_run"] == 2
+    assert summary["params"]["batch_size"] == 32  # from the parameters cell
+    both = run_script(script, "--quick", "--epochs", "3", "--batch-size", "16", "--output-dir", str(out),
+                      WORKSHOP_EPOCHS="2", WORKSHOP_OUTPUT_DIR=str(tmp_path / "ignored"), WORKSHOP_STRICT="0")
+    assert both.returncode == 0, both.stderr[-3000:]
+    summary = json.loads((out / "01_warmup.json").read_text())
+    assert summary["params"]["epochs"] == 3 and summary["epochs_run"] == 3 and summary["params"]["batch_size"] == 16
+    assert not (tmp_path / "ignored").exists()
+
+
+def test_script_help_lists_the_parameters_without_running(tmp_path):
+    script, _ = convert(ROOT / "solutions" / "04_cnn_mnist.ipynb", tmp_path)
+    proc = run_script(script, "--help")
+    assert proc.returncode == 0, proc.stderr
+    for option in ("--quick", "--full", "--seed", "--epochs", "--batch-size", "--figures-dir", "--output-dir",
+                   "WORKSHOP_EPOCHS"):
+        assert option in proc.stdout
+    assert "QUICK MODE" not in proc.stdout and not (tmp_path / "outputs").exists()
+
+
+def test_bad_command_line_value_is_refused_before_any_work(tmp_path):
+    script, _ = convert(ROOT / "solutions" / "04_cnn_mnist.ipynb", tmp_path)
+    proc = run_script(script, "--epochs", "three")
+    assert proc.returncode == 2
+    assert "--epochs" in proc.stderr and "whole number" in proc.stderr
+    proc = run_script(script, WORKSHOP_EPOCHS="-1")
+    assert proc.returncode == 1 and "ConfigError" in proc.stderr and "WORKSHOP_EPOCHS" in proc.stderr
+
+
+@pytest.mark.parametrize("path", SOLUTIONS + LECTURES, ids=ids)
+def test_notebook_declares_its_parameters_and_finishes_with_a_summary(path):
+    nb = nbformat.read(path, as_version=4)
+    params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])][0]
+    names = re.findall(r"^(\w+) = ", params.source, re.MULTILINE)
+    setup = next(c.source for c in nb.cells if "helpers.setup(" in c.source)
+    call = re.search(r"helpers\.setup\(([^)]*)\)", setup).group(1)
+    assert [a.strip() for a in call.split(",")] == [f"{n}={n}" for n in names], "pass every parameter to setup()"
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert "run.finish(" in code[-1].source, "the last code cell writes the run summary"

@@ -4,7 +4,7 @@
 * ``q2`` ``model``: Flatten → hidden Dense (ReLU) → a probability for each of the 10 digits.
 * ``q3`` ``model`` compiled with the cross-entropy that fits one-hot labels and probabilities.
 * ``q4`` the trained ``model`` reaches an accuracy floor on ``x_test``/``y_test`` (measured here).
-* ``q5`` ``regularized_model``: the over-sized network with an L2 weight penalty and Dropout.
+* ``q5`` ``regularized_model``: the over-sized network with an L2 weight penalty and Dropout on hidden layers.
 
 All checks use the public Keras 3 API only (``model.layers``, ``layer.get_config()``,
 ``model.output_shape``, ``model.loss``, calling the model).
@@ -119,7 +119,7 @@ class BuildModel(Question):
                  "keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten(), "
                  "keras.layers.Dense(..., activation=...), keras.layers.Dense(..., activation=...)])"]
     solution_text = ("model = keras.Sequential([\n    keras.Input(shape=(28, 28)),\n    keras.layers.Flatten(),\n"
-                     "    keras.layers.Dense(512, activation=\"relu\"),\n    keras.layers.Dropout(0.2),\n"
+                     "    keras.layers.Dense(256, activation=\"relu\"),\n    keras.layers.Dropout(0.2),\n"
                      "    keras.layers.Dense(10, activation=\"softmax\"),\n])")
 
     def check_values(self, model):
@@ -156,8 +156,9 @@ class Compile(Question):
         config = loss.get_config() if hasattr(loss, "get_config") else {}
         self.expect(not config.get("from_logits", False),
                     "from_logits=True expects raw scores, but the model already outputs probabilities.")
-        self.expect(isinstance(getattr(model, "optimizer", None), keras.optimizers.Optimizer),
-                    "Give compile() an optimizer.")
+        optimizer = getattr(model, "optimizer", None)
+        self.expect(isinstance(optimizer, keras.optimizers.Optimizer), "Give compile() an optimizer.")
+        return f"Cross-entropy for one-hot labels, optimizer {type(optimizer).__name__}."
 
 
 class TestAccuracy(Question):
@@ -188,19 +189,21 @@ class TestAccuracy(Question):
 
 
 class Regularized(Question):
-    """``regularized_model``: the classifier with an L2 penalty on a hidden layer's weights and Dropout."""
+    """``regularized_model``: the classifier with an L2 penalty on hidden weights and Dropout after a hidden layer."""
 
     variables = ("regularized_model",)
-    hint_text = ["Two cures in one model: a penalty on large weights in the hidden Dense layer, and a layer "
-                 "that randomly switches off some hidden units while training.",
+    hint_text = ["Two cures in one model: a penalty on large weights in the hidden Dense layers, and a layer "
+                 "that randomly switches off some hidden outputs while training.",
                  "Dense(..., kernel_regularizer=keras.regularizers.l2(...)) adds the weight penalty; "
-                 "keras.layers.Dropout(rate) goes right after the hidden layer.",
+                 "keras.layers.Dropout(rate) goes right after a hidden layer.",
                  "keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten(), "
-                 "keras.layers.Dense(512, activation=\"relu\", kernel_regularizer=...), keras.layers.Dropout(...), "
-                 "keras.layers.Dense(10, activation=\"softmax\")])"]
+                 "keras.layers.Dense(128, activation=\"relu\", kernel_regularizer=...), keras.layers.Dropout(...), "
+                 "(the same again for the second hidden layer), keras.layers.Dense(10, activation=\"softmax\")])"]
     solution_text = ("regularized_model = keras.Sequential([\n    keras.Input(shape=(28, 28)),\n"
-                     "    keras.layers.Flatten(),\n    keras.layers.Dense(512, activation=\"relu\",\n"
-                     "                       kernel_regularizer=keras.regularizers.l2(1e-4)),\n"
+                     "    keras.layers.Flatten(),\n"
+                     "    keras.layers.Dense(128, activation=\"relu\", kernel_regularizer=keras.regularizers.l2(1e-4)),\n"
+                     "    keras.layers.Dropout(0.5),\n"
+                     "    keras.layers.Dense(128, activation=\"relu\", kernel_regularizer=keras.regularizers.l2(1e-4)),\n"
                      "    keras.layers.Dropout(0.5),\n    keras.layers.Dense(10, activation=\"softmax\"),\n])")
 
     def check_values(self, regularized_model):
@@ -213,8 +216,8 @@ class Regularized(Question):
             self.expect(all(layer.bias_regularizer is None for layer in hidden),
                         "The penalty is on the biases; overfitting comes from large weights (the kernel).")
             self.expect(regularized_model.layers[dense[-1]].kernel_regularizer is None,
-                        "Put the weight penalty on the hidden Dense layer, which holds most of the weights.")
-        self.expect(penalties, "No weight penalty found on the hidden Dense layer's weights.")
+                        "Put the weight penalty on the hidden Dense layers, which hold most of the weights.")
+        self.expect(penalties, "No weight penalty found on the weights (kernel) of a hidden Dense layer.")
         self.expect(any(float(p.get("l2", 0.0)) > 0 for p in penalties),
                     "The weight penalty should be L2 (on squared weights) with a factor above 0.")
         self.expect(all(float(p.get("l2", 0.0)) <= 0.1 for p in penalties),
@@ -222,7 +225,7 @@ class Regularized(Question):
         drops = [i for i, layer in enumerate(layers) if isinstance(layer, keras.layers.Dropout)]
         self.expect(drops, "No Dropout layer found.")
         self.expect(any(dense[0] < i < dense[-1] for i in drops),
-                    "Dropout should come after a hidden layer and before the output layer, not after the output.")
+                    "Put Dropout right after a hidden Dense layer, between it and the output layer.")
         rates = [layers[i].rate for i in drops]
         self.expect(all(0 < rate < 1 for rate in rates), "A Dropout rate must be between 0 and 1 (e.g. 0.2–0.5).")
         return f"L2 factor {max(float(p.get('l2', 0)) for p in penalties):g}, dropout rate {max(rates):g}."

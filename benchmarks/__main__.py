@@ -1,0 +1,173 @@
+"""Benchmark: time and quality of each solution against reference models, side by side in one run.
+
+Usage (repo root, data reachable, e.g. WORKSHOP_DATA_DIR=../shared/data)::
+
+    python -m benchmarks            # quick mode: writes benchmarks/results-quick.{md,json}
+    python -m benchmarks --full     # full mode (needs mnist.npz: python -m helpers prefetch)
+    python -m benchmarks --tiny --out /tmp/b   # 1 epoch, a few hundred samples: a smoke test
+
+Every solution runs as a plain script (nbconvert) in a fresh process; the
+reference models train in this process on the same splits.  No target is
+asserted: each is reported as met or missed, with the numbers.
+"""
+
+import argparse
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
+
+
+def _versions():
+    from importlib import metadata
+
+    out = {"python": platform.python_version()}
+    for dist in ("tensorflow", "keras", "numpy", "scikit-learn"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def time_to_reach(target, accuracies, epoch_seconds):
+    """Seconds of training until ``accuracies`` first reaches ``target`` (None if never), and that epoch.
+
+    Accuracies are compared at 4 decimals: Keras reports float32 values such as 0.97899997 for 979/1000.
+    """
+    total = 0.0
+    for epoch, (acc, secs) in enumerate(zip(accuracies, epoch_seconds), start=1):
+        total += secs
+        if round(acc, 4) >= round(target, 4):
+            return round(total, 2), epoch
+    return None, None
+
+
+def targets(res, quick):
+    """The issue's quick-mode targets, each as (text, measured, met)."""
+    out = []
+    for name, sol in res["solutions"].items():
+        out.append((f"{name} end to end ≤ 60 s", f"{sol['wall_seconds']:.1f} s", sol["wall_seconds"] <= 60))
+    cnn = res["cnn"]
+    ours = cnn["ours_time_to_reference"]
+    out.append(("our CNN reaches the keras.io reference's final accuracy in ≤ ½ its time",
+                f"{ours} s vs {cnn['reference']['train_seconds']} s" if ours is not None
+                else "never reached", ours is not None and ours <= cnn["reference"]["train_seconds"] / 2))
+    acc = res["solutions"].get("04_cnn_mnist", {}).get("metrics", {}).get("test_accuracy")
+    floor = 0.98 if quick else 0.99
+    out.append((f"CNN test accuracy ≥ {floor:.0%}", f"{acc:.2%}" if acc is not None else "n/a",
+                acc is not None and acc >= floor))
+    mae = res["solutions"].get("05_abalone_regression", {}).get("metrics", {}).get("test_mae")
+    hgb = res["abalone"]["HistGradientBoostingRegressor"]["mae"]
+    out.append(("abalone NN MAE ≤ HistGradientBoosting MAE", f"{mae:.3f} vs {hgb:.3f}" if mae is not None else "n/a",
+                mae is not None and mae <= hgb))
+    slowest = max(res["data_loads"].values())
+    out.append(("cached data load ≤ 0.5 s", f"{slowest:.3f} s (slowest)", slowest <= 0.5))
+    imp = res["startup"]["import helpers"]
+    out.append(("`import helpers` without TensorFlow ≤ 0.3 s", f"{imp:.3f} s", imp <= 0.3))
+    return out
+
+
+def markdown(res):
+    """The results as a Markdown report."""
+    m = res["machine"]
+    lines = [f"# Benchmark, {res['mode']} mode", "",
+             f"Machine: {m['platform']}, {m['cpus']} CPU cores usable ({m['threads']} threads), {m['device']}.  ",
+             "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".", "",
+             "## Solutions (each run as a script after nbconvert)", "",
+             "| notebook | wall time (s) | training (s) | peak memory (MiB) | result |", "|---|---|---|---|---|"]
+    for name, sol in res["solutions"].items():
+        shown = ", ".join(f"{k} {v:.4g}" for k, v in sol["metrics"].items() if v is not None)
+        train = f"{sol['train_seconds']:.1f}" if sol["train_seconds"] is not None else "not tracked"
+        lines.append(f"| {name} | {sol['wall_seconds']:.1f} | {train} "
+                     f"| {sol['peak_memory_mib']} | {shown} |")
+    cnn, ref = res["cnn"], res["cnn"]["reference"]
+    lines += ["", "## CNN: our 04 vs the keras.io \"Simple MNIST convnet\" (same split)", "",
+              "| model | epochs | training (s) | final val. accuracy | test accuracy |", "|---|---|---|---|---|",
+              f"| keras.io convnet (Adam, batch 128) | {len(ref['epoch_seconds'])} | {ref['train_seconds']:.1f} "
+              f"| {ref['final_val_accuracy']:.4f} | {ref['test_accuracy']:.4f} |",
+              f"| our 04 solution | {cnn['ours_epochs']} | {cnn['ours_train_seconds'] or 0:.1f} "
+              f"| {cnn['ours_final_val_accuracy']:.4f} | {cnn['ours_test_accuracy']:.4f} |", "",
+              "Reference validation accuracy per epoch: " + ", ".join(f"{a:.4f}" for a in ref["val_accuracy_per_epoch"]),
+              "", (f"Our CNN reached the reference's final validation accuracy ({ref['final_val_accuracy']:.4f}) "
+                   f"after epoch {cnn['ours_epoch_to_reference']}, in {cnn['ours_time_to_reference']} s of training: "
+                   f"{cnn['ratio']:.2f}× the reference's {ref['train_seconds']:.1f} s."
+                   if cnn["ours_time_to_reference"] is not None else
+                   f"Our CNN did not reach the reference's final validation accuracy ({ref['final_val_accuracy']:.4f})."),
+              "", "## FNN references (03's split)", "", "| model | epochs | training (s) | test accuracy |",
+              "|---|---|---|---|"]
+    for name, r in res["fnn"].items():
+        lines.append(f"| {name} | {r['epochs']} | {r['train_seconds']:.1f} | {r['test_accuracy']:.4f} |")
+    fnn = res["solutions"].get("03_fnn_mnist")
+    if fnn:
+        lines.append(f"| our 03 solution | {fnn['epochs_run']} | {fnn['train_seconds'] or 0:.1f} "
+                     f"| {fnn['metrics']['test_accuracy']:.4f} |")
+    lines += ["", "## Abalone (05's split; error in years = rings)", "", "| model | MAE | RMSE |", "|---|---|---|"]
+    for name, r in res["abalone"].items():
+        lines.append(f"| {name} | {r['mae']:.3f} | {r['rmse']:.3f} |")
+    ab = res["solutions"].get("05_abalone_regression")
+    if ab:
+        lines.append(f"| our 05 network | {ab['metrics']['test_mae']:.3f} | {ab['metrics']['test_rmse']:.3f} |")
+    lines += ["", "## Start-up and data", "", "| what | seconds |", "|---|---|"]
+    lines += [f"| {k} | {v:.3f} |" for k, v in {**res["startup"], **res["data_loads"]}.items()]
+    lines += ["", "## Targets", "", "| target | measured | met |", "|---|---|---|"]
+    lines += [f"| {t} | {v} | {'yes' if ok else '**missed**'} |" for t, v, ok in res["targets"]]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--full", action="store_true", help="full mode (complete data, full epochs)")
+    mode.add_argument("--tiny", action="store_true", help="smoke test: 1 epoch, a few hundred samples")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks", help="folder for results-<mode>.md/.json")
+    args = parser.parse_args(argv)
+    quick = not args.full
+    mode = "tiny" if args.tiny else ("quick" if quick else "full")
+    sys.path.insert(0, str(ROOT))
+    import helpers
+    from helpers.runtime import import_tensorflow
+
+    from . import measure, references
+
+    tf = import_tensorflow()
+    res = {"mode": mode, "machine": {
+        "platform": f"{platform.system()} {platform.machine()}", "cpus": len(os.sched_getaffinity(0)),
+        "threads": tf.config.threading.get_intra_op_parallelism_threads() or "TensorFlow default",
+        "device": helpers.device_report(tf).replace("\n", "; "), "versions": _versions()}}
+    print(f"[{mode}] start-up and data loads", flush=True)
+    res["startup"] = measure.startup_costs(repeat=1 if args.tiny else 3)
+    res["data_loads"] = measure.data_loads(quick)
+    res["solutions"] = {}
+    for path in SOLUTIONS:
+        print(f"[{mode}] {path.stem}", flush=True)
+        res["solutions"][path.stem] = measure.run_solution(path, quick, epochs=1 if args.tiny else None)
+    limit = 300 if args.tiny else None
+    print(f"[{mode}] references", flush=True)
+    ref = references.keras_io_convnet(quick, epochs=1 if args.tiny else 15, limit=limit)
+    ours = res["solutions"]["04_cnn_mnist"]
+    reach, epoch = time_to_reach(ref["final_val_accuracy"], ours["history"]["val_accuracy"], ours["epoch_seconds"])
+    res["cnn"] = {"reference": ref, "ours_time_to_reference": reach, "ours_epoch_to_reference": epoch,
+                  "ratio": round(reach / ref["train_seconds"], 3) if reach is not None else None,
+                  "ours_epochs": ours["epochs_run"], "ours_train_seconds": ours["train_seconds"],
+                  "ours_final_val_accuracy": ours["history"]["val_accuracy"][-1],
+                  "ours_test_accuracy": ours["metrics"]["test_accuracy"]}
+    res["fnn"] = references.fnn_references(quick, epochs=1 if args.tiny else 5,
+                                           hidden_epochs=1 if args.tiny else (8 if quick else 20), limit=limit)
+    res["abalone"] = references.abalone_references()
+    res["targets"] = targets(res, quick)
+    report = markdown(res)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"results-{mode}.md").write_text(report, encoding="utf-8")
+    (args.out / f"results-{mode}.json").write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+    print(report)
+    print(f"written: {args.out / f'results-{mode}.md'} and .json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

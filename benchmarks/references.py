@@ -1,0 +1,146 @@
+"""Reference models trained on the same data splits the solutions use.
+
+Each function returns a dict of plain numbers.  The splits copy the solution
+notebooks' own data cells (04: last ``n_val`` training digits for validation;
+03: a stratified 10% validation split; 05: 70/15/15 with ``random_state=seed``),
+so the comparison is on identical data.
+"""
+
+import time
+
+import numpy as np
+
+__all__ = ["cnn_split", "fnn_split", "abalone_split", "keras_io_convnet", "fnn_references", "abalone_references"]
+
+
+def cnn_split(quick, seed=42, limit=None):
+    """04's data: (x_train, y_train), (x_val, y_val), (x_test, y_test), images (n, 28, 28, 1) in [0, 1]."""
+    import helpers
+
+    (x_train, y_train), (x_test, y_test) = helpers.load_mnist(quick=quick)
+    x_train = x_train[..., np.newaxis].astype("float32") / 255
+    x_test = x_test[..., np.newaxis].astype("float32") / 255
+    n_val = 1000 if quick else 5000
+    x_train, x_val = x_train[:-n_val], x_train[-n_val:]
+    y_train, y_val = y_train[:-n_val], y_train[-n_val:]
+    if limit:
+        x_train, y_train = x_train[:limit], y_train[:limit]
+    return (x_train, y_train), (x_val, y_val), (x_test, y_test)
+
+
+def fnn_split(quick, seed=42, limit=None):
+    """03's data: images (n, 28, 28) in [0, 1], stratified 10% validation split."""
+    import helpers
+    from sklearn.model_selection import train_test_split
+
+    (x_train, y_train), (x_test, y_test) = helpers.load_mnist(quick=quick)
+    x_train = x_train.astype("float32") / 255
+    x_test = x_test.astype("float32") / 255
+    x_train, x_val, y_train, y_val = train_test_split(
+        x_train, y_train, test_size=0.1, stratify=y_train, random_state=seed)
+    if limit:
+        x_train, y_train = x_train[:limit], y_train[:limit]
+    return (x_train, y_train), (x_val, y_val), (x_test, y_test)
+
+
+def abalone_split(seed=42):
+    """05's data: one-hot sex, age = rings + 1.5, 70/15/15 split."""
+    import helpers
+    import pandas as pd
+    from sklearn.model_selection import train_test_split
+
+    df = helpers.load_abalone()
+    features = pd.get_dummies(df.drop(columns="rings"), columns=["sex"], dtype="float32")
+    x = features.to_numpy("float32")
+    y = (df["rings"] + 1.5).to_numpy("float32")
+    x_train, x_rest, y_train, y_rest = train_test_split(x, y, test_size=0.3, random_state=seed)
+    x_val, x_test, y_val, y_test = train_test_split(x_rest, y_rest, test_size=0.5, random_state=seed)
+    return (x_train, y_train), (x_val, y_val), (x_test, y_test)
+
+
+def _fit_timed(model, x, y, val, epochs, batch_size):
+    """Fit with a per-epoch timer (the same callback the solutions use); returns history and epoch times."""
+    from helpers.summary import epoch_timer
+
+    times = []
+    history = model.fit(x, y, validation_data=val, epochs=epochs, batch_size=batch_size, verbose=0,
+                        callbacks=[epoch_timer(times)])
+    return history.history, times
+
+
+def keras_io_convnet(quick, epochs=15, limit=None, seed=42):
+    """keras.io "Simple MNIST convnet": Conv32 → pool → Conv64 → pool → Flatten → Dropout 0.5 → Dense 10.
+
+    Adam, batch 128, ``epochs`` epochs, on 04's split.
+    """
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    (x_train, y_train), val, (x_test, y_test) = cnn_split(quick, seed, limit)
+    model = keras.Sequential([
+        keras.Input(shape=(28, 28, 1)),
+        keras.layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
+        keras.layers.MaxPooling2D(pool_size=(2, 2)),
+        keras.layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
+        keras.layers.MaxPooling2D(pool_size=(2, 2)),
+        keras.layers.Flatten(),
+        keras.layers.Dropout(0.5),
+        keras.layers.Dense(10, activation="softmax"),
+    ])
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+    start = time.perf_counter()
+    history, times = _fit_timed(model, x_train, y_train, val, epochs, 128)
+    train_seconds = time.perf_counter() - start
+    return {
+        "val_accuracy_per_epoch": [round(float(v), 4) for v in history["val_accuracy"]],
+        "epoch_seconds": [round(t, 3) for t in times],
+        "train_seconds": round(train_seconds, 2),
+        "final_val_accuracy": round(float(history["val_accuracy"][-1]), 4),
+        "test_accuracy": round(float(model.evaluate(x_test, y_test, verbose=0)[1]), 4),
+    }
+
+
+def fnn_references(quick, epochs=5, hidden_epochs=8, limit=None, seed=42):
+    """Softmax regression (Flatten → Dense 10, SGD 0.01, batch 128) and the lecture's 784-40-10 network."""
+    import keras
+
+    (x_train, y_train), val, (x_test, y_test) = fnn_split(quick, seed, limit)
+    out = {}
+    configs = {
+        "softmax regression (SGD 0.01, batch 128)": (
+            lambda: [keras.layers.Dense(10, activation="softmax")],
+            lambda: keras.optimizers.SGD(learning_rate=0.01), epochs),
+        "784-40-10 sigmoid (Adam, batch 128)": (
+            lambda: [keras.layers.Dense(40, activation="sigmoid"), keras.layers.Dense(10, activation="softmax")],
+            lambda: keras.optimizers.Adam(), hidden_epochs),
+    }
+    for name, (layers, optimizer, n_epochs) in configs.items():
+        keras.utils.set_random_seed(seed)
+        model = keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten(), *layers()])
+        model.compile(optimizer=optimizer(), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        start = time.perf_counter()
+        _fit_timed(model, x_train, y_train, val, n_epochs, 128)
+        out[name] = {"epochs": n_epochs, "train_seconds": round(time.perf_counter() - start, 2),
+                     "test_accuracy": round(float(model.evaluate(x_test, y_test, verbose=0)[1]), 4)}
+    return out
+
+
+def abalone_references(seed=42):
+    """Mean baseline, LinearRegression and HistGradientBoostingRegressor on 05's split: MAE and RMSE (years = rings)."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.linear_model import LinearRegression
+
+    (x_train, y_train), _val, (x_test, y_test) = abalone_split(seed)
+
+    def scores(pred, seconds):
+        err = np.asarray(pred, dtype=float) - y_test
+        return {"mae": round(float(np.mean(np.abs(err))), 3), "rmse": round(float(np.sqrt(np.mean(err ** 2))), 3),
+                "train_seconds": round(seconds, 3)}
+
+    out = {"mean baseline": scores(np.full_like(y_test, y_train.mean()), 0.0)}
+    for name, model in (("LinearRegression", LinearRegression()),
+                        ("HistGradientBoostingRegressor", HistGradientBoostingRegressor(random_state=seed))):
+        start = time.perf_counter()
+        model.fit(x_train, y_train)
+        out[name] = scores(model.predict(x_test), time.perf_counter() - start)
+    return out

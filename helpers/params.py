@@ -1,0 +1,159 @@
+"""Notebook parameters: the ``parameters`` cell, then the environment, then the command line.
+
+A notebook's ``parameters`` cell (papermill's convention) holds the defaults::
+
+    quick = None      # None: the mode comes from WORKSHOP_QUICK or --quick/--full
+    seed = 42
+    epochs = None     # None: the notebook's quick/full choice
+    batch_size = 128
+
+and hands them to ``helpers.setup(quick=quick, seed=seed, epochs=epochs, batch_size=batch_size)``.
+Each value can be overridden, the later source winning:
+
+1. the ``parameters`` cell (or ``papermill -p epochs 3``);
+2. the environment variable ``WORKSHOP_<NAME>``, e.g. ``WORKSHOP_EPOCHS=3``;
+3. in a script made with ``jupyter nbconvert --to script``, the option ``--<name>``,
+   e.g. ``python 04_cnn_mnist.py --epochs 3 --quick``; ``--help`` lists them all.
+
+Inside a Jupyter kernel the command line is never read: there ``sys.argv`` holds
+the kernel's ``-f <connection file>``.
+"""
+
+import argparse
+import os
+import sys
+
+from . import config
+from .errors import ConfigError
+
+__all__ = ["KNOWN", "env_name", "option_name", "build_parser", "resolve"]
+
+#: Parameters with a fixed type and help text.  Others take the type of their default.
+KNOWN = {
+    "quick": (bool, "quick mode: small data and few epochs (--quick / --full)"),
+    "seed": (int, "random seed for Python, NumPy and Keras"),
+    "epochs": (int, "training epochs (default: the notebook's quick/full choice)"),
+    "batch_size": (int, "mini-batch size"),
+    "learning_rate": (float, "the optimizer's learning rate"),
+    "figures_dir": (str, "folder where a script saves its figures (default ./figures)"),
+    "output_dir": (str, "folder where a script writes its JSON summary (default ./outputs)"),
+}
+#: Parameters every script accepts, even when the notebook does not pass them to setup().
+ALWAYS = ("quick", "seed", "figures_dir", "output_dir")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def env_name(name):
+    """``"batch_size"`` → ``"WORKSHOP_BATCH_SIZE"``."""
+    return "WORKSHOP_" + name.upper()
+
+
+def option_name(name):
+    """``"batch_size"`` → ``"--batch-size"``."""
+    return "--" + name.replace("_", "-")
+
+
+def _kind(name, default):
+    if name in KNOWN:
+        return KNOWN[name][0]
+    return type(default) if isinstance(default, (bool, int, float, str)) else str
+
+
+def _convert(kind, raw, where):
+    """Turn the text ``raw`` into ``kind``; ``where`` names its source for the error message."""
+    text = str(raw).strip()
+    try:
+        if kind is bool:
+            if text.lower() in _TRUE | _FALSE:
+                return text.lower() in _TRUE
+            raise ValueError(text)
+        if kind is int:
+            value = int(text)
+            if value < 0:
+                raise ValueError(text)
+            return value
+        if kind is float:
+            return float(text)
+        if not text:
+            raise ValueError(text)
+        return text
+    except ValueError:
+        wanted = {bool: "1 or 0", int: "a whole number ≥ 0", float: "a number", str: "a non-empty text"}[kind]
+        raise ConfigError(f"{where}={raw!r} is not valid: expected {wanted}. "
+                          f"Fix: set it to e.g. {where}={ {bool: '1', int: '3', float: '0.001', str: 'out'}[kind] }, "
+                          f"or remove it to use the notebook's default.") from None
+
+
+def build_parser(cell, prog=None):
+    """An ``argparse`` parser with one option per parameter (for ``--help`` and scripts).
+
+    Args:
+        cell: ``{name: default}`` from the notebook's ``parameters`` cell.
+        prog: Program name shown in ``--help``.
+    """
+    parser = argparse.ArgumentParser(
+        prog=prog, allow_abbrev=False, description="Workshop notebook run as a script. Each option overrides the environment "
+        "variable WORKSHOP_<NAME>, which overrides the notebook's parameters cell.")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--quick", dest="quick", action="store_true", default=None,
+                      help=KNOWN["quick"][1] + " [WORKSHOP_QUICK]")
+    mode.add_argument("--full", dest="quick", action="store_false", help="full mode: complete data and training")
+    for name, default in cell.items():
+        if name == "quick":
+            continue
+        kind = _kind(name, default)
+        text = KNOWN.get(name, (None, f"notebook parameter {name!r}"))[1]
+        helptext = f"{text} [{env_name(name)}" + ("]" if name in ALWAYS and default is None
+                                                 else f"; cell: {default!r}]")
+        if kind is bool:
+            parser.add_argument(option_name(name), dest=name, action=argparse.BooleanOptionalAction,
+                                default=None, help=helptext)
+        else:
+            parser.add_argument(option_name(name), dest=name, default=None, metavar=name.upper(),
+                                type=lambda raw, k=kind, n=name: _argtype(k, raw, option_name(n)),
+                                help=helptext)
+    return parser
+
+
+def _argtype(kind, raw, option):
+    try:
+        return _convert(kind, raw, option)
+    except ConfigError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def resolve(cell, argv=None, use_cli=True, prog=None):
+    """Resolve every parameter: cell value, then ``WORKSHOP_<NAME>``, then ``--<name>``.
+
+    Args:
+        cell: ``{name: value}`` as written in the ``parameters`` cell.
+        argv: Command-line arguments (default ``sys.argv[1:]``).
+        use_cli: False inside a Jupyter kernel.
+        prog: Program name for ``--help``.
+
+    Returns:
+        tuple[dict, dict]: the values, and where each came from (``"cell"``, ``"env"``, ``"cli"``).
+
+    Raises:
+        ConfigError: an environment variable holds a value of the wrong type.
+        SystemExit: ``--help`` (exit 0) or a bad command-line value (exit 2), as argparse does.
+    """
+    cell = {**{name: None for name in ALWAYS}, **cell}
+    values, sources = {}, {}
+    for name, default in cell.items():
+        values[name], sources[name] = default, "cell"
+        raw = os.environ.get(env_name(name))
+        if name == "quick" and raw is not None:
+            values[name], sources[name] = config.quick_from_env(), "env"
+        elif raw is not None and raw.strip() != "":
+            values[name], sources[name] = _convert(_kind(name, default), raw, env_name(name)), "env"
+    if use_cli:
+        args, unknown = build_parser(cell, prog=prog).parse_known_args(sys.argv[1:] if argv is None else argv)
+        for name, value in vars(args).items():
+            if value is not None:
+                values[name], sources[name] = value, "cli"
+        if unknown:
+            print(f"Ignoring unknown command-line arguments {unknown}; --help lists the parameters.",
+                  file=sys.stderr)
+    return values, sources

@@ -1,0 +1,121 @@
+"""The machine-readable run summary a script writes at its end.
+
+A notebook's last cell calls ``run.finish(test_accuracy=acc, history=history)``.
+In a script (``jupyter nbconvert --to script``) that writes
+``<WORKSHOP_OUTPUT_DIR or ./outputs>/<notebook>.json`` with the metrics, the
+parameters, the per-epoch history and times, the figures saved and the
+duration.  Inside Jupyter it writes only when ``WORKSHOP_OUTPUT_DIR`` is set
+(e.g. for papermill batch runs), so a live workshop leaves no files behind.
+"""
+
+import contextlib
+import datetime
+import json
+import math
+import os
+import platform
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+from . import config
+from .errors import MetricTypeError, OutputNotWritableError
+
+__all__ = ["epoch_timer", "summary_dict", "write_summary"]
+
+
+def epoch_timer(sink):
+    """A Keras callback that appends each epoch's wall time (seconds) to the list ``sink``.
+
+    ``run.track()`` returns one; pass it to ``model.fit(..., callbacks=[run.track()])``.
+    """
+    import keras
+
+    class EpochTimer(keras.callbacks.Callback):
+        """Records wall-clock seconds per epoch for the run summary."""
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self._start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            sink.append(round(time.perf_counter() - self._start, 4))
+
+    return EpochTimer()
+
+
+def _number(name, value):
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise MetricTypeError(f"run.finish(): metric {name}={value!r} is not a number. "
+                              f"Fix: pass a plain number, e.g. {name}=float(...).") from None
+    if not math.isfinite(number):
+        return None  # JSON has no NaN/inf; record it as null rather than write invalid JSON
+    return number
+
+
+def _versions():
+    out = {"python": platform.python_version()}
+    for dist in ("tensorflow", "keras", "numpy"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def summary_dict(run, metrics, history=None, figures=(), epoch_seconds=()):
+    """Build the summary as a JSON-ready dict (see :func:`write_summary`)."""
+    from .device import device_report
+
+    clean = {name: _number(name, value) for name, value in metrics.items()}
+    hist = getattr(history, "history", history) or {}
+    curves = {key: [_number(key, v) for v in values] for key, values in hist.items()}
+    epochs_run = max((len(v) for v in curves.values()), default=None)
+    return {
+        "notebook": run.notebook,
+        "mode": run.mode,
+        "seed": run.seed,
+        "params": {k: v for k, v in run.params.items()},
+        "metrics": clean,
+        "epochs_run": epochs_run,
+        "history": curves,
+        "epoch_seconds": list(epoch_seconds),
+        "train_seconds": round(sum(epoch_seconds), 3) if epoch_seconds else None,
+        "duration_seconds": round(time.perf_counter() - run.started, 3),
+        "figures": [Path(f).name for f in figures],
+        "device": device_report(),
+        "threads": os.cpu_count(),
+        "versions": _versions(),
+        "finished_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def write_summary(summary, directory=None):
+    """Write ``summary`` to ``<directory>/<notebook>.json`` atomically (temp file, then rename).
+
+    Returns:
+        pathlib.Path: the file written.
+
+    Raises:
+        OutputNotWritableError: the directory cannot be created or written.
+    """
+    directory = Path(directory) if directory is not None else config.output_dir()
+    path = directory / f"{summary['notebook']}.json"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(summary, fh, indent=2)
+                fh.write("\n")
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                Path(tmp).unlink()
+            raise
+    except OSError as err:
+        raise OutputNotWritableError(f"Could not write the run summary to {path}: {err.strerror or err}. "
+                                     f"Fix: point WORKSHOP_OUTPUT_DIR (or --output-dir) at a writable folder.") from None
+    return path

@@ -1,0 +1,250 @@
+"""Checks of ``helpers.questions.fnn_mnist`` (03_fnn_mnist): every question gets its correct answer,
+known-wrong answers (incorrect, without giving the answer away) and the ``____`` blank (not attempted)."""
+
+import numpy as np
+import pytest
+
+from helpers import ____
+from helpers.checking import CORRECT, INCORRECT, NOT_ATTEMPTED
+from helpers.questions import fnn_mnist
+from helpers.questions.fnn_mnist import q1, q2, q3, q4, q5
+
+# Words that would give an answer away if a failure message contained them.
+GIVEAWAYS = {
+    q1: ("to_categorical",),
+    q2: ("softmax", "Dense(10"),
+    q3: ("categorical_crossentropy", "CategoricalCrossentropy"),
+    q4: ("model.fit",),
+    q5: ("l2(1e-4)", "Dropout(0.5)"),
+}
+
+
+@pytest.fixture(scope="module")
+def keras():
+    from helpers.runtime import import_tensorflow
+
+    import_tensorflow()
+    import keras
+
+    keras.utils.set_random_seed(0)
+    return keras
+
+
+@pytest.fixture
+def quick(monkeypatch):
+    """Pretend the last setup() chose quick mode (the checker's floor depends on it)."""
+    monkeypatch.setattr("helpers.runtime._last", {"quick": True})
+
+
+def outcome(q, **values):
+    result = q.evaluate(**values)
+    if result.outcome == INCORRECT:
+        assert q.solution_text.strip() not in result.message
+        for word in GIVEAWAYS[q]:
+            assert word not in result.message, (word, result.message)
+        assert result.message.strip(), "an incorrect answer needs a reason"
+    return result.outcome
+
+
+def classifier(keras, hidden=(16,), hidden_activation="relu", units=10, output="softmax", flatten=True,
+               dropout=None, l2=None, bias_l2=None, output_l2=None, dropout_after_output=False):
+    """A small Sequential model for 28×28 inputs, varied one way at a time."""
+    reg = keras.regularizers.l2(l2) if l2 else None
+    layers = [keras.Input(shape=(28, 28))] + ([keras.layers.Flatten()] if flatten else [])
+    for n in hidden:
+        layers.append(keras.layers.Dense(n, activation=hidden_activation, kernel_regularizer=reg,
+                                         bias_regularizer=keras.regularizers.l2(bias_l2) if bias_l2 else None))
+        if dropout is not None:
+            layers.append(keras.layers.Dropout(dropout))
+    layers.append(keras.layers.Dense(units, activation=output,
+                                     kernel_regularizer=keras.regularizers.l2(output_l2) if output_l2 else None))
+    if dropout_after_output:
+        layers.append(keras.layers.Dropout(0.5))
+    return keras.Sequential(layers)
+
+
+class FakeModel:
+    """Duck-typed model whose ``predict`` returns a fixed table of probabilities."""
+
+    def __init__(self, probabilities):
+        self.probabilities = np.asarray(probabilities, dtype="float32")
+
+    def predict(self, x, verbose=0):
+        assert verbose == 0
+        return self.probabilities[: len(x)]
+
+
+def test_not_attempted_with_blanks_or_missing_variables():
+    for q in (q1, q2, q3, q4, q5):
+        assert outcome(q, **{v: ____ for v in q.variables}) == NOT_ATTEMPTED
+        assert outcome(q) == NOT_ATTEMPTED
+        assert q.hint_text and q.solution_text and q.variables
+    assert fnn_mnist.__all__ == ["q1", "q2", "q3", "q4", "q5"]
+
+
+# --- q1: one-hot labels ---------------------------------------------------------------------------------------------
+def test_q1_one_hot(keras):
+    y = np.array([3, 0, 9, 1, 1, 7], dtype="uint8")
+    assert outcome(q1, y_train_onehot=keras.utils.to_categorical(y, 10), y_train=y) == CORRECT
+    assert outcome(q1, y_train_onehot=np.eye(10, dtype=int)[y], y_train=y) == CORRECT
+    assert outcome(q1, y_train_onehot=y, y_train=y) == INCORRECT  # still integer labels
+    assert outcome(q1, y_train_onehot=np.eye(10)[y][:-1], y_train=y) == INCORRECT  # a row missing
+    assert outcome(q1, y_train_onehot=np.eye(12)[y], y_train=y) == INCORRECT  # wrong number of columns
+    assert outcome(q1, y_train_onehot=np.eye(10)[(y + 1) % 10], y_train=y) == INCORRECT  # shifted columns
+    assert outcome(q1, y_train_onehot=np.eye(10)[y] * 2, y_train=y) == INCORRECT  # not 0/1
+    result = q1.evaluate(y_train_onehot=np.eye(10)[y], y_train=y)
+    assert "argmax" in result.message  # the note reminds of the way back
+
+
+# --- q2: the network --------------------------------------------------------------------------------------------------
+def test_q2_correct_models(keras):
+    assert outcome(q2, model=classifier(keras)) == CORRECT
+    assert outcome(q2, model=classifier(keras, hidden=(16, 8), dropout=0.2)) == CORRECT
+    # Activation given as a separate layer, and softmax as its own layer, are fine too.
+    separate = keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten(), keras.layers.Dense(16),
+                                 keras.layers.ReLU(), keras.layers.Dense(10), keras.layers.Softmax()])
+    assert outcome(q2, model=separate) == CORRECT
+    functional_in = keras.Input(shape=(28, 28))
+    hidden = keras.layers.Dense(16, activation=keras.activations.relu)(keras.layers.Flatten()(functional_in))
+    functional = keras.Model(functional_in, keras.layers.Dense(10, activation="softmax")(hidden))
+    assert outcome(q2, model=functional) == CORRECT
+
+
+@pytest.mark.parametrize("change", [
+    dict(units=1), dict(units=9),  # wrong output size
+    dict(output="sigmoid"), dict(output="relu"), dict(output=None),  # not probabilities over the classes
+    dict(hidden=()),  # no hidden layer
+    dict(hidden_activation="sigmoid"), dict(hidden_activation=None),  # hidden layer not ReLU
+    dict(flatten=False),  # Dense layers on 28×28 images
+])
+def test_q2_wrong_models(keras, change):
+    assert outcome(q2, model=classifier(keras, **change)) == INCORRECT
+
+
+def test_q2_wrong_input_and_non_models(keras):
+    other_input = keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(16, activation="relu"),
+                                    keras.layers.Dense(10, activation="softmax")])
+    assert outcome(q2, model=other_input) == INCORRECT
+    assert outcome(q2, model="a model") == INCORRECT
+    assert outcome(q2, model=None) == INCORRECT
+
+
+# --- q3: compile ------------------------------------------------------------------------------------------------------
+def test_q3_correct_losses(keras):
+    for loss in ("categorical_crossentropy", keras.losses.CategoricalCrossentropy(),
+                 keras.losses.categorical_crossentropy):
+        model = classifier(keras)
+        model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
+        assert outcome(q3, model=model) == CORRECT, loss
+    model = classifier(keras)
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="categorical_crossentropy")
+    assert outcome(q3, model=model) == CORRECT
+
+
+@pytest.mark.parametrize("loss", ["mse", "mean_absolute_error", "sparse_categorical_crossentropy",
+                                  "binary_crossentropy", "categorical_hinge", "kl_divergence"])
+def test_q3_wrong_losses(keras, loss):
+    model = classifier(keras)
+    model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
+    assert outcome(q3, model=model) == INCORRECT
+
+
+def test_q3_wrong_loss_objects_and_uncompiled(keras):
+    for loss in (keras.losses.SparseCategoricalCrossentropy(), keras.losses.CategoricalCrossentropy(from_logits=True),
+                 keras.losses.MeanSquaredError()):
+        model = classifier(keras)
+        model.compile(optimizer="adam", loss=loss)
+        assert outcome(q3, model=model) == INCORRECT, loss
+    assert outcome(q3, model=classifier(keras)) == INCORRECT  # not compiled
+    model = classifier(keras)
+    model.compile(optimizer="adam", loss=____)
+    assert outcome(q3, model=model) == NOT_ATTEMPTED  # the exercise stub, unfilled
+
+
+# --- q4: accuracy floor -------------------------------------------------------------------------------------------------
+Y = np.arange(200) % 10
+X = np.zeros((200, 28, 28), dtype="float32")
+
+
+def with_errors(labels, n_wrong):
+    """One-hot predictions with the first ``n_wrong`` labels shifted to another class."""
+    predicted = labels.copy()
+    predicted[:n_wrong] = (predicted[:n_wrong] + 1) % 10
+    return np.eye(10)[predicted]
+
+
+def test_q4_perfect_and_just_above_the_floor(quick):
+    assert outcome(q4, model=FakeModel(np.eye(10)[Y]), x_test=X, y_test=Y) == CORRECT
+    assert outcome(q4, model=FakeModel(np.eye(10)[Y]), x_test=X, y_test=np.eye(10)[Y]) == CORRECT  # one-hot y_test
+    assert outcome(q4, model=FakeModel(with_errors(Y, 14)), x_test=X, y_test=Y) == CORRECT  # 93.0%
+    assert "93.0%" in q4.evaluate(model=FakeModel(with_errors(Y, 14)), x_test=X, y_test=Y).message
+
+
+def test_q4_wrong_models_fail(quick):
+    assert outcome(q4, model=FakeModel(with_errors(Y, 15)), x_test=X, y_test=Y) == INCORRECT  # 92.5%
+    uniform = np.full((200, 10), 0.1)
+    assert outcome(q4, model=FakeModel(uniform), x_test=X, y_test=Y) == INCORRECT  # argmax is always class 0
+    random = np.random.default_rng(0).dirichlet(np.ones(10), size=200)
+    assert outcome(q4, model=FakeModel(random), x_test=X, y_test=Y) == INCORRECT
+    assert outcome(q4, model=FakeModel(np.eye(10)[Y][:100]), x_test=X, y_test=Y) == INCORRECT  # too few rows
+
+
+def test_q4_full_mode_floor_is_higher(monkeypatch):
+    monkeypatch.setattr("helpers.runtime._last", {"quick": False})
+    assert outcome(q4, model=FakeModel(with_errors(Y, 10)), x_test=X, y_test=Y) == INCORRECT  # 95% < 97%
+    assert outcome(q4, model=FakeModel(with_errors(Y, 6)), x_test=X, y_test=Y) == CORRECT  # 97%
+
+
+def test_q4_untrained_keras_model_fails(keras, quick):
+    untrained = classifier(keras)
+    untrained.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    digits = np.random.default_rng(1).random((200, 28, 28)).astype("float32")
+    assert outcome(q4, model=untrained, x_test=digits, y_test=Y) == INCORRECT
+
+
+# --- q5: L2 and dropout -------------------------------------------------------------------------------------------------
+def test_q5_correct(keras):
+    assert outcome(q5, regularized_model=classifier(keras, hidden=(16, 16), l2=1e-4, dropout=0.5)) == CORRECT
+    assert outcome(q5, regularized_model=classifier(keras, l2=1e-3, dropout=0.2)) == CORRECT
+    l1l2 = keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten(),
+                             keras.layers.Dense(16, activation="relu",
+                                                kernel_regularizer=keras.regularizers.L1L2(l1=1e-5, l2=1e-4)),
+                             keras.layers.Dropout(0.3), keras.layers.Dense(10, activation="softmax")])
+    assert outcome(q5, regularized_model=l1l2) == CORRECT
+
+
+@pytest.mark.parametrize("change", [
+    dict(dropout=0.5),  # no L2 penalty
+    dict(l2=1e-4),  # no Dropout
+    dict(bias_l2=1e-4, dropout=0.5),  # penalty on the biases instead of the weights
+    dict(output_l2=1e-4, dropout=0.5),  # penalty only on the output layer
+    dict(l2=1e-4, dropout=0.0),  # dropout that drops nothing
+    dict(l2=1e-4, dropout_after_output=True),  # dropout after the probabilities
+    dict(l2=1.0, dropout=0.5),  # penalty swamps the loss
+    dict(l2=1e-4, dropout=0.5, units=1),  # no longer a 10-class classifier
+    dict(l2=1e-4, dropout=0.5, output="sigmoid"),
+    dict(l2=1e-4, dropout=0.5, hidden=()),  # no hidden layer
+])
+def test_q5_wrong(keras, change):
+    assert outcome(q5, regularized_model=classifier(keras, **change)) == INCORRECT
+
+
+def test_q5_l1_is_not_l2(keras):
+    l1 = keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten(),
+                           keras.layers.Dense(16, activation="relu", kernel_regularizer=keras.regularizers.l1(1e-4)),
+                           keras.layers.Dropout(0.5), keras.layers.Dense(10, activation="softmax")])
+    assert outcome(q5, regularized_model=l1) == INCORRECT
+
+
+def test_solution_texts_build_passing_models(keras):
+    """The code shown by q2.solution() and q5.solution() passes its own check."""
+    namespace = {"keras": keras}
+    exec(q2.solution_text, namespace)  # noqa: S102 – our own constant
+    assert outcome(q2, model=namespace["model"]) == CORRECT
+    exec(q3.solution_text, namespace)  # noqa: S102
+    assert outcome(q3, model=namespace["model"]) == CORRECT
+    exec(q5.solution_text, namespace)  # noqa: S102
+    assert outcome(q5, regularized_model=namespace["regularized_model"]) == CORRECT
+    y = np.array([2, 5, 5, 0])
+    exec(q1.solution_text, {"keras": keras, "y_train": y, **namespace}, scope := {})  # noqa: S102
+    assert outcome(q1, y_train_onehot=scope["y_train_onehot"], y_train=y) == CORRECT
