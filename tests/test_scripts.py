@@ -59,7 +59,7 @@ def test_runs_as_plain_script_after_nbconvert(path, tmp_path):
     assert summary["notebook"] == path.stem and summary["mode"] in ("quick", "full")
     assert summary["figures"] == [f"{path.stem}-{name}.png" for name in shows]
     assert summary["duration_seconds"] > 0 and summary["versions"]["keras"]
-    finish = re.search(r"run\.finish\((.*)\)", body).group(1)
+    finish = re.search(r"run\.finish\((.*)\)", body, re.DOTALL).group(1)  # the last cell
     expected = [m for m in re.findall(r"(\w+)=", finish) if m != "history"]
     assert sorted(summary["metrics"]) == sorted(expected)
     assert all(isinstance(v, float) for v in summary["metrics"].values()), summary["metrics"]
