@@ -220,8 +220,8 @@ def setup(quick=None, seed=42, deterministic=False, announce=True, **params):
     In a script, ``--help`` lists them and exits.
 
     Args:
-        quick: Force quick (True) or full (False) mode; ``None`` = let
-            ``WORKSHOP_QUICK`` or ``--quick``/``--full`` decide (default full).
+        quick: The cell's choice: True (quick), False (full) or None (full unless
+            overridden). ``WORKSHOP_QUICK`` overrides it, ``--quick``/``--full`` override both.
         seed: Seed for Python, NumPy and Keras (``keras.utils.set_random_seed``).
         deterministic: Also enable TensorFlow op determinism (slower on GPU).
         announce: Print the one-line mode banner (once per process and mode).

@@ -20,6 +20,7 @@ BUILTINS = {
     "DownloadError": ConnectionError, "ChecksumError": ValueError, "CorruptDataError": ValueError,
     "CacheNotWritableError": PermissionError, "BlankNotFilledError": NotImplementedError,
     "CheckFailedError": AssertionError, "NotebookSourceError": ValueError,
+    "OutputNotWritableError": PermissionError, "MetricTypeError": TypeError,
 }
 
 

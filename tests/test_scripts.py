@@ -59,11 +59,14 @@ def test_runs_as_plain_script_after_nbconvert(path, tmp_path):
     assert summary["notebook"] == path.stem and summary["mode"] in ("quick", "full")
     assert summary["figures"] == [f"{path.stem}-{name}.png" for name in shows]
     assert summary["duration_seconds"] > 0 and summary["versions"]["keras"]
-    finish = re.search(r"run\.finish\((.*)\)", body, re.DOTALL).group(1)  # the last cell
-    expected = [m for m in re.findall(r"(\w+)=", finish) if m != "history"]
+    import ast
+
+    finish = next(node for node in ast.walk(ast.parse(body)) if isinstance(node, ast.Call)
+                  and isinstance(node.func, ast.Attribute) and node.func.attr == "finish")
+    expected = [k.arg for k in finish.keywords if k.arg != "history"]
     assert sorted(summary["metrics"]) == sorted(expected)
     assert all(isinstance(v, float) for v in summary["metrics"].values()), summary["metrics"]
-    if "history=history" in finish:
+    if "history" in [k.arg for k in finish.keywords]:
         assert summary["epochs_run"] >= 1 and summary["history"]["loss"]
     if "run.track()" in body:
         assert len(summary["epoch_seconds"]) == summary["epochs_run"] and summary["train_seconds"] > 0
