@@ -24,7 +24,26 @@ def remote(name="file.bin", body=BODY):
 
 
 def snapshot(folder):
-    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in Path(folder).iterdir()}
+    """Every entry under ``folder``, subfolders included: relative path -> (kind, mode, mtime, SHA-256 of a file)."""
+    folder = Path(folder)
+    state = {}
+    for path in sorted(folder.rglob("*")):
+        info = path.lstat()
+        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() and not path.is_symlink() else None
+        state[path.relative_to(folder).as_posix()] = ("dir" if path.is_dir() else "file", info.st_mode,
+                                                        info.st_mtime_ns, digest)
+    return state
+
+
+def test_snapshot_sees_changes_inside_subfolders(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.bin").write_bytes(b"one")
+    before = snapshot(tmp_path)
+    assert "sub/a.bin" in before and before["sub"][0] == "dir"
+    (tmp_path / "sub" / "a.bin").write_bytes(b"two")
+    assert snapshot(tmp_path) != before
+    (tmp_path / "sub" / "new.part").write_bytes(b"")
+    assert "sub/new.part" in snapshot(tmp_path)
 
 
 def leftovers(folder):
