@@ -14,9 +14,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def _gpus():
-    from helpers.device import _nvidia_smi
+    from helpers.device import nvidia_smi
 
-    return _nvidia_smi()
+    return nvidia_smi()
 
 
 if "WORKSHOP_QUICK" not in os.environ:

@@ -7,7 +7,7 @@ Typical first cells of a notebook::
 
     import helpers
     from helpers import ____
-    run = helpers.setup(quick=quick, seed=seed)
+    run = helpers.setup("01_warmup", quick=quick, seed=seed)
     (x_train, y_train), (x_test, y_test) = helpers.load_mnist()
 
 Command line: ``python -m helpers doctor | prefetch | exercises`` (see ``--help``).
@@ -18,7 +18,7 @@ import importlib
 __version__ = "1.0.0"
 
 _EXPORTS = {
-    "setup": "runtime", "in_kernel": "runtime", "quick_mode": "runtime", "is_quick": "runtime", "Run": "runtime",
+    "setup": "runtime", "Run": "runtime", "in_kernel": "context", "quick_mode": "context", "is_quick": "context",
     "load_mnist": "data", "load_abalone": "data",
     "fetch": "download", "DATASETS": "registry",
     "device_report": "device",

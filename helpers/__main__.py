@@ -9,10 +9,10 @@ __all__ = ["main"]
 
 
 def _doctor(args):
-    from .doctor import report
-    from .runtime import quick_mode
+    from .context import quick_mode
+    from .tools.doctor import report
 
-    quick = quick_mode(True if args.quick else False if args.full else None)
+    quick = True if args.quick else False if args.full else quick_mode()
     return report(quick, probe_network=not args.no_network)
 
 
@@ -36,7 +36,7 @@ def _prefetch(args):
 
 
 def _exercises(args):
-    from .exercises import generate, stale
+    from .tools.exercises import generate, stale
 
     if args.check:
         problems = stale(args.solutions, args.exercises)
@@ -54,7 +54,7 @@ def _exercises(args):
 
 
 def _execute(args):
-    from .notebooks import execute_notebook
+    from .tools.execute import execute_notebook
 
     for path in args.notebooks:
         execute_notebook(path, quick=not args.full)

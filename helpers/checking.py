@@ -26,7 +26,7 @@ import html
 import inspect
 from dataclasses import dataclass
 
-from . import config
+from . import config, context
 from .errors import BlankNotFilledError, CheckFailedError, WorkshopError
 
 __all__ = ["Placeholder", "____", "Question", "Incorrect", "Result", "CORRECT", "INCORRECT", "NOT_ATTEMPTED"]
@@ -157,10 +157,8 @@ class Question:
 
 
 def _must_raise():
-    from .runtime import in_kernel
-
     strict = config.strict()
-    return (not in_kernel()) if strict is None else strict
+    return (not context.in_kernel()) if strict is None else strict
 
 
 _COLOURS = {CORRECT: "#2e7d32", INCORRECT: "#c62828", NOT_ATTEMPTED: "#1565c0", "hint": "#6a1b9a",
@@ -168,8 +166,7 @@ _COLOURS = {CORRECT: "#2e7d32", INCORRECT: "#c62828", NOT_ATTEMPTED: "#1565c0", 
 
 
 def _show(name, kind, message, code=False):
-    from .runtime import in_kernel
-
+    in_kernel = context.in_kernel
     label = f"{name} {kind}".capitalize() if kind != CORRECT else f"{name}: Correct"
     if in_kernel():
         from IPython.display import HTML, display

@@ -27,6 +27,7 @@ from pathlib import Path
 from .errors import ConfigError
 
 __all__ = [
+    "parse_flag",
     "env_flag",
     "env_number",
     "data_dir",
@@ -41,34 +42,44 @@ __all__ = [
     "output_dir",
 ]
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+TRUE = frozenset({"1", "true", "yes", "on"})
+FALSE = frozenset({"0", "false", "no", "off"})
 
 
-def env_flag(name, default=False):
-    """Read a yes/no environment variable.
+def parse_flag(raw, where):
+    """The kit's one yes/no parser, for environment variables and command-line values alike.
 
     Args:
-        name: Variable name, e.g. ``"WORKSHOP_QUICK"``.
-        default: Value when the variable is unset.
+        raw: The text, e.g. ``"1"``, ``"off"``; ``None`` or an empty/blank text means *not set*.
+        where: What holds the value, for the error message (``"WORKSHOP_QUICK"``, ``"--quick"``).
 
     Returns:
-        bool
+        bool | None: True, False, or None when not set.
 
     Raises:
         ConfigError: The value is not one of 1/0, true/false, yes/no, on/off.
     """
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    value = raw.strip().lower()
-    if value in _TRUE:
+    if raw is None or str(raw).strip() == "":
+        return None
+    value = str(raw).strip().lower()
+    if value in TRUE:
         return True
-    if value in _FALSE:
+    if value in FALSE:
         return False
     raise ConfigError(
-        f"{name}={raw!r} is not a yes/no value. Fix: `export {name}=1` (on) or `export {name}=0` (off)."
+        f"{where}={raw!r} is not a yes/no value. Fix: `export {where}=1` (on) or `export {where}=0` (off), "
+        f"or unset it."
     )
+
+
+def env_flag(name, default=False):
+    """Read a yes/no environment variable with :func:`parse_flag`; ``default`` when unset or empty.
+
+    Raises:
+        ConfigError: The value is not one of 1/0, true/false, yes/no, on/off.
+    """
+    value = parse_flag(os.environ.get(name), name)
+    return default if value is None else value
 
 
 def env_number(name, default, minimum=0.0):
@@ -117,17 +128,13 @@ def offline():
 
 
 def quick_from_env():
-    """``True``/``False`` from ``WORKSHOP_QUICK``, or ``None`` when it is unset."""
-    if os.environ.get("WORKSHOP_QUICK") is None:
-        return None
-    return env_flag("WORKSHOP_QUICK")
+    """``True``/``False`` from ``WORKSHOP_QUICK``, or ``None`` when it is unset or empty."""
+    return parse_flag(os.environ.get("WORKSHOP_QUICK"), "WORKSHOP_QUICK")
 
 
 def strict():
-    """``WORKSHOP_STRICT``: True = failed checks always raise, False = never, None (unset) = only in scripts."""
-    if os.environ.get("WORKSHOP_STRICT", "").strip() == "":
-        return None
-    return env_flag("WORKSHOP_STRICT")
+    """``WORKSHOP_STRICT``: True = failed checks always raise, False = never, None (unset/empty) = only in scripts."""
+    return parse_flag(os.environ.get("WORKSHOP_STRICT"), "WORKSHOP_STRICT")
 
 
 def mirror():

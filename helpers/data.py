@@ -10,6 +10,7 @@ import zlib
 
 import numpy as np
 
+from . import context
 from .download import fetch
 from .errors import CorruptDataError
 
@@ -97,16 +98,14 @@ def load_mnist(quick=None, data_dir=None):
     seeded, into 8,000 training and 2,000 test digits.
 
     Args:
-        quick: True/False to force the mode; None = :func:`helpers.runtime.quick_mode`.
+        quick: True/False to choose the mode; None = the mode of the run (:func:`helpers.is_quick`).
         data_dir: Optional read-only directory searched first.
 
     Returns:
         Images as uint8 arrays of shape (n, 28, 28) with values 0–255, labels
         as uint8 arrays of shape (n,) with values 0–9.
     """
-    from .runtime import quick_mode
-
-    if quick_mode(quick):
+    if context.is_quick() if quick is None else quick:
         images_path, labels_path = fetch("mnist-quick", data_dir)
         images, labels = read_idx(images_path), read_idx(labels_path)
         if images.shape[0] != labels.shape[0]:

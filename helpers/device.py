@@ -1,13 +1,57 @@
-"""Which devices TensorFlow sees, GPU memory growth, and a readable report."""
+"""TensorFlow's door: the quiet import, which devices it sees, GPU memory growth, a readable report.
 
+This is the only module that imports TensorFlow for the kit; it imports nothing of the kit.
+"""
+
+import contextlib
 import os
 import shutil
 import subprocess
+import sys
 
-__all__ = ["gpu_info", "enable_memory_growth", "device_report"]
+__all__ = ["quiet_stderr", "import_tensorflow", "nvidia_smi", "gpu_info", "enable_memory_growth", "device_report"]
 
 
-def _nvidia_smi():
+@contextlib.contextmanager
+def quiet_stderr():
+    """Send file descriptor 2 to ``/dev/null`` for the duration of the block.
+
+    TensorFlow writes C-level log lines (CUDA stubs, absl) straight to fd 2,
+    which ``TF_CPP_MIN_LOG_LEVEL`` does not fully silence and which a Jupyter
+    kernel would store in the notebook.  Python exceptions still propagate.
+    """
+    try:
+        fd = sys.__stderr__.fileno() if sys.__stderr__ else 2
+    except (AttributeError, OSError, ValueError):
+        fd = 2
+    for stream in (sys.stderr, sys.__stderr__):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    saved = os.dup(fd)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+        os.close(devnull)
+
+
+def import_tensorflow():
+    """Import and return TensorFlow without its C-level start-up noise."""
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"]
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with quiet_stderr():
+        import tensorflow as tf
+        import keras  # noqa: F401  (its backend import is noisy too)
+
+        tf.config.list_physical_devices("GPU")  # first device query logs CUDA probing to fd 2
+    return tf
+
+
+def nvidia_smi():
     """GPU names and memory from ``nvidia-smi``, or ``[]`` when it is not installed."""
     exe = shutil.which("nvidia-smi")
     if not exe:
@@ -36,11 +80,9 @@ def gpu_info(tf=None):
         list[dict]: one ``{"name", "memory_mib"}`` per GPU (memory may be None).
     """
     if tf is None:
-        from .runtime import import_tensorflow
-
         tf = import_tensorflow()
     gpus = tf.config.list_physical_devices("GPU")
-    smi = _nvidia_smi()
+    smi = nvidia_smi()
     info = []
     for i, gpu in enumerate(gpus):
         details = {}

@@ -40,8 +40,6 @@ KNOWN = {
 }
 #: Parameters every script accepts, even when the notebook does not pass them to setup().
 ALWAYS = ("quick", "seed", "figures_dir", "output_dir")
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
 
 
 def env_name(name):
@@ -65,9 +63,10 @@ def _convert(kind, raw, where):
     text = str(raw).strip()
     try:
         if kind is bool:
-            if text.lower() in _TRUE | _FALSE:
-                return text.lower() in _TRUE
-            raise ValueError(text)
+            value = config.parse_flag(text, where)
+            if value is None:
+                raise ValueError(text)
+            return value
         if kind is int:
             value = int(text)
             if value < 0:
@@ -78,7 +77,7 @@ def _convert(kind, raw, where):
         if not text:
             raise ValueError(text)
         return text
-    except ValueError:
+    except (ValueError, ConfigError):
         wanted = {bool: "1 or 0", int: "a whole number ≥ 0", float: "a number", str: "a non-empty text"}[kind]
         raise ConfigError(f"{where}={raw!r} is not valid: expected {wanted}. "
                           f"Fix: set it to e.g. {where}={ {bool: '1', int: '3', float: '0.001', str: 'out'}[kind] }, "
@@ -123,14 +122,18 @@ def _argtype(kind, raw, option):
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
-def resolve(cell, argv=None, use_cli=True, prog=None):
+def resolve(cell, argv=None, use_cli=True, prog=None, warn_unknown=True):
     """Resolve every parameter: cell value, then ``WORKSHOP_<NAME>``, then ``--<name>``.
+
+    This is the kit's one resolver: ``helpers.setup`` and ``helpers.quick_mode`` both use it, so the
+    order is the same everywhere.  An empty environment variable counts as unset.
 
     Args:
         cell: ``{name: value}`` as written in the ``parameters`` cell.
         argv: Command-line arguments (default ``sys.argv[1:]``).
         use_cli: False inside a Jupyter kernel.
         prog: Program name for ``--help``.
+        warn_unknown: Print a line about command-line arguments that are not parameters.
 
     Returns:
         tuple[dict, dict]: the values, and where each came from (``"cell"``, ``"env"``, ``"cli"``).
@@ -144,16 +147,14 @@ def resolve(cell, argv=None, use_cli=True, prog=None):
     for name, default in cell.items():
         values[name], sources[name] = default, "cell"
         raw = os.environ.get(env_name(name))
-        if name == "quick" and raw is not None:
-            values[name], sources[name] = config.quick_from_env(), "env"
-        elif raw is not None and raw.strip() != "":
+        if raw is not None and raw.strip() != "":
             values[name], sources[name] = _convert(_kind(name, default), raw, env_name(name)), "env"
     if use_cli:
         args, unknown = build_parser(cell, prog=prog).parse_known_args(sys.argv[1:] if argv is None else argv)
         for name, value in vars(args).items():
             if value is not None:
                 values[name], sources[name] = value, "cli"
-        if unknown:
+        if unknown and warn_unknown:
             print(f"Ignoring unknown command-line arguments {unknown}; --help lists the parameters.",
                   file=sys.stderr)
     return values, sources

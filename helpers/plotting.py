@@ -6,30 +6,43 @@ In JupyterLab figures appear inline as usual.  In a script (after
 instead of trying to open a window; ``helpers.setup`` selects the Agg backend there.
 """
 
-import contextlib
-import os
 import re
 
-from . import config
+from . import config, context
+from .errors import OutputNotWritableError
+from .files import atomic_write
 
-__all__ = ["show", "saved_figures", "plot_history", "show_images"]
+__all__ = ["show", "describe_figure", "plot_history", "show_images"]
 
-_counter = {"n": 0}
-_saved = []
-
-
-def saved_figures():
-    """Paths of the figures :func:`show` saved in this process, oldest first."""
-    return list(_saved)
+_unnamed = {"n": 0}
 
 
-def show(name=None, fig=None):
-    """Display the current figure (Jupyter) or save it as PNG (script).
+def describe_figure(fig):
+    """What a reader can know of a figure without seeing it: titles and axis labels.
+
+    Returns:
+        dict: ``{"suptitle": str, "axes": [{"title", "xlabel", "ylabel", "visible", "images", "data"}]}``
+        where ``visible`` is False for axes turned off, ``images`` counts images (a digit grid) and
+        ``data`` says whether lines, bars or points were drawn.
+    """
+    suptitle = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) is not None else ""
+    axes = []
+    for ax in fig.get_axes():
+        axes.append({"title": ax.get_title() or ax.get_title("left") or ax.get_title("right"),
+                     "xlabel": ax.get_xlabel(), "ylabel": ax.get_ylabel(), "visible": bool(ax.axison),
+                     "images": len(ax.images), "data": bool(ax.lines or ax.collections or ax.patches)})
+    return {"suptitle": suptitle, "axes": axes}
+
+
+def show(name=None, fig=None, alt=None):
+    """Display the current figure (Jupyter) or save it as PNG (script), with its alt text.
 
     Args:
         name: Figure name used when saving, e.g. ``"loss_curves"``; the file is
             ``<notebook>-<name>.png``.
         fig: The figure; default the current one.
+        alt: One sentence saying what the figure shows, for readers who cannot see it.  In Jupyter
+            it goes into the output's metadata; in a script into the run summary.
 
     Returns:
         pathlib.Path | None: where the PNG was saved in a script, else None.
@@ -39,32 +52,48 @@ def show(name=None, fig=None):
     """
     import matplotlib.pyplot as plt
 
-    from .errors import OutputNotWritableError
-    from .runtime import in_kernel, notebook_name
-
     fig = fig or plt.gcf()
-    if in_kernel():
-        plt.show()
+    run = context.active_run()
+    if name is None:
+        _unnamed["n"] += 1
+        name = f"figure_{_unnamed['n']:02d}"
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+    record = {"name": stem, "file": None, "alt": alt or "", **describe_figure(fig)}
+    if context.in_kernel():
+        _display(fig, alt)
+        if run is not None:
+            run.record_figure(record)
         return None
-    _counter["n"] += 1
-    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", name or f"figure_{_counter['n']:02d}")
     out_dir = config.figures_dir()
-    path = out_dir / f"{notebook_name()}-{stem}.png"
-    tmp = path.with_name(f".{path.name}.tmp")
+    path = out_dir / f"{context.notebook_name()}-{stem}.png"
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        fig.savefig(tmp, dpi=100, bbox_inches="tight", format="png")
-        os.replace(tmp, path)  # never leave a half-written PNG under the real name
+        with atomic_write(path, "wb") as fh:  # never a half-written PNG under the real name
+            fig.savefig(fh, dpi=100, bbox_inches="tight", format="png")
     except OSError as err:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
         raise OutputNotWritableError(f"Could not save figure {path}: {err.strerror or err}. "
                                      f"Fix: point WORKSHOP_FIGURES_DIR (or --figures-dir) at a writable folder.") from None
     finally:
         plt.close(fig)
-    _saved.append(path)
+    record["file"] = path.name
+    if run is not None:
+        run.record_figure(record)
     print(f"[figure saved: {path}]")
     return path
+
+
+def _display(fig, alt):
+    """Show ``fig`` in the notebook, its alt text in the output's metadata."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    if "inline" not in matplotlib.get_backend():  # e.g. an interactive widget backend
+        plt.show()
+        return
+    from IPython.display import display
+
+    display(fig, metadata={"image/png": {"alt": alt}} if alt else None)
+    plt.close(fig)
 
 
 def plot_history(history, metrics=("loss",), title=None, ax=None):

@@ -1,141 +1,35 @@
-"""Kernel-or-script detection, quick mode, seeding and the one setup call.
+"""The one setup call and the run it starts: the top floor of the package.
 
 Every notebook starts with::
 
     import helpers
-    run = helpers.setup(quick=quick, seed=seed, epochs=epochs)   # values from the parameters cell
+    run = helpers.setup("04_cnn_mnist", quick=quick, seed=seed, epochs=epochs)   # values from the parameters cell
 
 ``setup`` works the same in JupyterLab, under papermill, and in a script made
 with ``jupyter nbconvert --to script``.  Each parameter can be overridden by
 ``WORKSHOP_<NAME>`` and, in a script, by ``--<name>`` (see :mod:`helpers.params`;
 ``python notebook.py --help`` lists them).  The last cell calls ``run.finish(...)``,
 which writes the JSON run summary in a script (see :mod:`helpers.summary`).
+
+This is the only module that brings together the context, the device, figures,
+the summary and the parameters; nothing below it imports it.
 """
 
-import argparse
-import contextlib
 import os
 import random
 import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from . import config
+from . import context, device
+from .params import resolve as resolve_params
 
-__all__ = ["Run", "in_kernel", "notebook_name", "quick_mode", "is_quick", "setup", "quiet_stderr",
-           "import_tensorflow"]
-
-_announced = set()
-_last = {}
-
-
-def in_kernel():
-    """True inside a Jupyter kernel (JupyterLab, nbval, papermill), False in a plain script."""
-    if "IPython" not in sys.modules:
-        return False
-    from IPython import get_ipython
-
-    shell = get_ipython()
-    return shell is not None and hasattr(shell, "kernel")
-
-
-def notebook_name():
-    """The running notebook's name: the script's stem, else Jupyter's session name, else ``"notebook"``."""
-    if not in_kernel():
-        script = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
-        if script is not None and script.suffix == ".py" and script.stem not in ("__main__", "pytest"):
-            return script.stem
-        return "notebook"
-    session = os.environ.get("JPY_SESSION_NAME", "")
-    return Path(session).stem if session.endswith(".ipynb") else "notebook"
-
-
-def _script_args():
-    """Parse ``--quick/--full/--seed`` from ``sys.argv`` in scripts; ignore unknown arguments."""
-    if in_kernel():  # a kernel's argv holds "-f <connection file>"
-        return argparse.Namespace(quick=None, seed=None)
-    parser = argparse.ArgumentParser(add_help=False)
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--quick", dest="quick", action="store_true", default=None)
-    group.add_argument("--full", dest="quick", action="store_false")
-    parser.add_argument("--seed", type=int, default=None)
-    args, _unknown = parser.parse_known_args(sys.argv[1:])
-    return args
-
-
-def quick_mode(quick=None):
-    """Decide quick or full mode.
-
-    Precedence: the ``quick`` argument (e.g. from a papermill parameter), then
-    ``--quick``/``--full`` on a script's command line, then ``WORKSHOP_QUICK``,
-    then full mode.
-
-    Args:
-        quick: ``True``/``False`` to force a mode, ``None`` to look further.
-
-    Returns:
-        bool: True for quick mode.
-    """
-    if quick is not None:
-        return bool(quick)
-    cli = _script_args().quick
-    if cli is not None:
-        return cli
-    env = config.quick_from_env()
-    return bool(env) if env is not None else False
-
-
-def is_quick():
-    """The mode chosen by the last :func:`setup` call, else :func:`quick_mode`.
-
-    Checks use this to pick quick- or full-mode metric floors.
-    """
-    return _last["quick"] if "quick" in _last else quick_mode()
-
-
-@contextlib.contextmanager
-def quiet_stderr():
-    """Send file descriptor 2 to ``/dev/null`` for the duration of the block.
-
-    TensorFlow writes C-level log lines (CUDA stubs, absl) straight to fd 2,
-    which ``TF_CPP_MIN_LOG_LEVEL`` does not fully silence and which a Jupyter
-    kernel would store in the notebook.  Python exceptions still propagate.
-    """
-    try:
-        fd = sys.__stderr__.fileno() if sys.__stderr__ else 2
-    except (AttributeError, OSError, ValueError):
-        fd = 2
-    for stream in (sys.stderr, sys.__stderr__):
-        with contextlib.suppress(Exception):
-            stream.flush()
-    saved = os.dup(fd)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, fd)
-        yield
-    finally:
-        os.dup2(saved, fd)
-        os.close(saved)
-        os.close(devnull)
-
-
-def import_tensorflow():
-    """Import and return TensorFlow without its C-level start-up noise."""
-    if "tensorflow" in sys.modules:
-        return sys.modules["tensorflow"]
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    with quiet_stderr():
-        import tensorflow as tf
-        import keras  # noqa: F401  (its backend import is noisy too)
-
-        tf.config.list_physical_devices("GPU")  # first device query logs CUDA probing to fd 2
-    return tf
+__all__ = ["Run", "setup"]
 
 
 @dataclass(frozen=True)
 class Run:
-    """What :func:`setup` decided for this run.
+    """What :func:`setup` decided for this run, and what the run has recorded so far.
 
     Attributes:
         quick: True in quick mode (small data, few epochs).
@@ -143,8 +37,9 @@ class Run:
         interactive: True inside a Jupyter kernel, False in a script.
         params: Every parameter after overrides, e.g. ``run.params["epochs"]``;
             each is also an attribute: ``run.epochs``.
-        notebook: The notebook's name (a script's file stem).
+        notebook: The notebook's name, as it named itself in ``setup``.
         started: ``time.perf_counter()`` at setup, for the summary's duration.
+        figures: One record per ``helpers.show()`` of this run (file, alt text, titles, axis labels).
     """
 
     quick: bool
@@ -153,6 +48,7 @@ class Run:
     params: dict = field(default_factory=dict)
     notebook: str = "notebook"
     started: float = field(default_factory=time.perf_counter)
+    figures: list = field(default_factory=list, repr=False, compare=False)
     _epoch_seconds: list = field(default_factory=list, repr=False, compare=False)
 
     def __getattr__(self, name):
@@ -175,6 +71,10 @@ class Run:
     def mode(self):
         """``"quick"`` or ``"full"``."""
         return "quick" if self.quick else "full"
+
+    def record_figure(self, record):
+        """Remember a figure that ``helpers.show()`` displayed or saved (called by :mod:`helpers.plotting`)."""
+        self.figures.append(record)
 
     def track(self):
         """A Keras callback recording each epoch's time for the run summary.
@@ -201,25 +101,33 @@ class Run:
             MetricTypeError: a metric is not a number.
             OutputNotWritableError: the output folder cannot be written.
         """
-        from .plotting import saved_figures
         from .summary import summary_dict, write_summary
 
-        summary = summary_dict(self, metrics, history, saved_figures(), self._epoch_seconds)
-        if in_kernel() and not os.environ.get("WORKSHOP_OUTPUT_DIR", "").strip():
+        summary = summary_dict(self, metrics, history, self.figures, self._epoch_seconds)
+        if not _writes_summary(self.interactive):
             return None
         path = write_summary(summary)
         print(f"[summary saved: {path}]")
         return path
 
 
-def setup(quick=None, seed=42, deterministic=False, announce=True, **params):
-    """Prepare a notebook or script: parameters, mode, quiet TensorFlow, seeds, GPU memory growth.
+def _writes_summary(interactive):
+    """Scripts always write a summary; a kernel only when ``WORKSHOP_OUTPUT_DIR`` is set (papermill)."""
+    return not interactive or bool(os.environ.get("WORKSHOP_OUTPUT_DIR", "").strip())
+
+
+def setup(notebook=None, quick=None, seed=42, deterministic=False, announce=True, **params):
+    """Prepare a notebook or script: its name, parameters, mode, quiet TensorFlow, seeds, GPU memory growth.
 
     Each parameter is taken from the ``parameters`` cell (the arguments here),
-    overridden by ``WORKSHOP_<NAME>``, overridden in a script by ``--<name>``.
-    In a script, ``--help`` lists them and exits.
+    overridden by ``WORKSHOP_<NAME>``, overridden in a script by ``--<name>``
+    (:func:`helpers.params.resolve`, the kit's one resolver).
+    In a script, ``--help`` lists them and exits.  Folders that the run will write
+    to (figures and summary in a script) are checked now, before any training.
 
     Args:
+        notebook: The notebook's own name, e.g. ``"04_cnn_mnist"``: summaries and figures are
+            named after it in JupyterLab, papermill, nbclient, nbval and scripts alike.
         quick: The cell's choice: True (quick), False (full) or None (full unless
             overridden). ``WORKSHOP_QUICK`` overrides it, ``--quick``/``--full`` override both.
         seed: Seed for Python, NumPy and Keras (``keras.utils.set_random_seed``).
@@ -232,41 +140,52 @@ def setup(quick=None, seed=42, deterministic=False, announce=True, **params):
         Run: the decisions, with ``run.pick(quick=..., full=...)``.
 
     Raises:
-        ConfigError: an environment variable holds a value of the wrong type.
+        ConfigError: an environment variable holds a value of the wrong type or range.
+        OutputNotWritableError: the figures or summary folder cannot be written.
     """
-    from .params import resolve
-
-    interactive = in_kernel()
-    name = notebook_name()
-    values, _sources = resolve({"quick": quick, "seed": seed, **params}, use_cli=not interactive,
-                               prog=f"{name}.py")
+    context.set_notebook(notebook)
+    interactive = context.in_kernel()
+    name = context.notebook_name()
+    values, _sources = resolve_params({"quick": quick, "seed": seed, **params}, use_cli=not interactive,
+                                     prog=f"{name}.py")
     is_quick = bool(values.pop("quick"))
     seed = values.pop("seed")
     seed = 42 if seed is None else seed
     for key, var in (("figures_dir", "WORKSHOP_FIGURES_DIR"), ("output_dir", "WORKSHOP_OUTPUT_DIR")):
         if values.get(key) is not None:
             os.environ[var] = str(values[key])  # the folders are read from the environment on each use
+    _check_output_folders(interactive)
     if not interactive:
         _use_agg()
-    if announce and is_quick not in _announced:
-        _announced.add(is_quick)
+    if announce and context.first_time(("mode banner", is_quick)):
         if is_quick:
             print("QUICK MODE: small data and few epochs. These numbers are not the full-run results "
                   "(unset WORKSHOP_QUICK or pass --full for the real thing).")
         else:
             print("Full mode: complete data sets and full training (WORKSHOP_QUICK=1 for a fast smoke run).")
-    tf = import_tensorflow()
+    tf = device.import_tensorflow()
     import keras
 
-    from .device import enable_memory_growth
-
-    enable_memory_growth(tf)
+    device.enable_memory_growth(tf)
     random.seed(seed)
     keras.utils.set_random_seed(seed)  # also seeds NumPy and the backend
     if deterministic:
         tf.config.experimental.enable_op_determinism()
-    _last["quick"] = is_quick
-    return Run(quick=is_quick, seed=seed, interactive=interactive, params=values, notebook=name)
+    context.set_mode(is_quick)
+    run = Run(quick=is_quick, seed=seed, interactive=interactive, params=values, notebook=name)
+    context.activate(run)
+    return run
+
+
+def _check_output_folders(interactive):
+    """Fail before training, not after it, when the run could not save its figures or summary."""
+    from . import config
+    from .files import ensure_writable_dir
+
+    if not interactive:
+        ensure_writable_dir(config.figures_dir(), "figures", "WORKSHOP_FIGURES_DIR (or --figures-dir)")
+    if _writes_summary(interactive):
+        ensure_writable_dir(config.output_dir(), "run summary", "WORKSHOP_OUTPUT_DIR (or --output-dir)")
 
 
 def _use_agg():

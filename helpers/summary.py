@@ -8,19 +8,18 @@ duration.  Inside Jupyter it writes only when ``WORKSHOP_OUTPUT_DIR`` is set
 (e.g. for papermill batch runs), so a live workshop leaves no files behind.
 """
 
-import contextlib
 import datetime
 import json
 import math
 import os
 import platform
-import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
 
 from . import config
 from .errors import MetricTypeError, OutputNotWritableError
+from .files import atomic_write
 
 __all__ = ["epoch_timer", "summary_dict", "write_summary"]
 
@@ -84,7 +83,7 @@ def summary_dict(run, metrics, history=None, figures=(), epoch_seconds=()):
         "epoch_seconds": list(epoch_seconds),
         "train_seconds": round(sum(epoch_seconds), 3) if epoch_seconds else None,
         "duration_seconds": round(time.perf_counter() - run.started, 3),
-        "figures": [Path(f).name for f in figures],
+        "figures": [dict(f) for f in figures],
         "device": device_report(),
         "threads": os.cpu_count(),
         "versions": _versions(),
@@ -105,16 +104,9 @@ def write_summary(summary, directory=None):
     path = directory / f"{summary['notebook']}.json"
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(summary, fh, indent=2)
-                fh.write("\n")
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                Path(tmp).unlink()
-            raise
+        with atomic_write(path, "w") as fh:
+            json.dump(summary, fh, indent=2)
+            fh.write("\n")
     except OSError as err:
         raise OutputNotWritableError(f"Could not write the run summary to {path}: {err.strerror or err}. "
                                      f"Fix: point WORKSHOP_OUTPUT_DIR (or --output-dir) at a writable folder.") from None

@@ -27,6 +27,16 @@ def no_outside_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
+@pytest.fixture(autouse=True)
+def fresh_context():
+    """Each test starts and ends with no notebook name, no fixed mode and no current run."""
+    from helpers import context
+
+    context.reset()
+    yield
+    context.reset()
+
+
 @pytest.fixture
 def env(monkeypatch, tmp_path):
     """A clean WORKSHOP_* environment with an empty cache under tmp_path."""

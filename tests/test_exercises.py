@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from helpers.errors import NotebookSourceError
-from helpers.exercises import generate, stale, to_exercise
+from helpers.tools.exercises import generate, stale, to_exercise
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers.exercises import render
-from helpers.notebooks import output_problems
+from helpers.tools.exercises import render
+from helpers.tools.execute import output_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
@@ -44,7 +44,7 @@ def test_valid_no_magics_parameters_and_title(path):
     params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(params) == 1 and "quick = None" in params[0].source and "seed = " in params[0].source
     setup = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    assert re.search(r"helpers\.setup\(quick=quick, seed=seed[,)]", setup)
+    assert re.search(r"helpers\.setup\(\"\w+\", quick=quick, seed=seed[,)]", setup)
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=ids)

@@ -135,7 +135,6 @@ def test_unwritable_output_folder_is_a_typed_error(clean_env, tmp_path):
 
 def test_summary_is_skipped_in_a_kernel_without_an_output_dir(clean_env, tmp_path):
     clean_env.chdir(tmp_path)
-    clean_env.setattr(runtime, "in_kernel", lambda: True)
     run = runtime.Run(quick=True, seed=1, interactive=True, params={}, notebook="n")
     assert run.finish(accuracy=1.0) is None and not (tmp_path / "outputs").exists()
     clean_env.setenv("WORKSHOP_OUTPUT_DIR", str(tmp_path / "pm"))  # e.g. a papermill batch run

@@ -5,13 +5,18 @@ import numpy as np
 import pytest
 
 from helpers import ____
+from helpers.context import set_mode
 from helpers.checking import CORRECT, INCORRECT, NOT_ATTEMPTED
-from helpers.questions import abalone, cnn_mnist, fnn_mnist, logistic, warmup
+from helpers.questions import nb01_warmup as warmup
+from helpers.questions import nb02_logistic_regression as logistic
+from helpers.questions import nb03_fnn_mnist as fnn_mnist
+from helpers.questions import nb04_cnn_mnist as cnn_mnist
+from helpers.questions import nb05_abalone_regression as abalone
 
 
 @pytest.fixture(scope="module")
 def keras():
-    from helpers.runtime import import_tensorflow
+    from helpers.device import import_tensorflow
 
     import_tensorflow()
     import keras
@@ -141,7 +146,7 @@ def test_logistic_keras_models(keras):
 # --- 03 FNN: q1-q5 in detail in test_questions_fnn_mnist.py; the shared accuracy floor here --------------------
 @pytest.mark.parametrize("q, quick_floor", [(fnn_mnist.q4, 0.93), (cnn_mnist.q4, 0.97)])
 def test_accuracy_floors(q, quick_floor, keras, monkeypatch):
-    monkeypatch.setattr("helpers.runtime._last", {"quick": True})
+    set_mode(True)
     y = np.arange(200) % 10
     x = np.zeros((200, 28, 28, 1))
     assert outcome(q, model=FakeModel(y), x_test=x, y_test=y) == CORRECT
@@ -152,7 +157,7 @@ def test_accuracy_floors(q, quick_floor, keras, monkeypatch):
     untrained = seq(keras, (28, 28, 1), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax"))
     digits = np.random.default_rng(0).random((200, 28, 28, 1))
     assert outcome(q, model=untrained, x_test=digits, y_test=y) == INCORRECT
-    monkeypatch.setattr("helpers.runtime._last", {"quick": False})
+    set_mode(False)
     just_quick = y.copy()
     just_quick[: int(200 * (1 - quick_floor)) - 1] += 1
     assert outcome(q, model=FakeModel(just_quick % 10), x_test=x, y_test=y) == INCORRECT  # full floor is higher
@@ -160,7 +165,7 @@ def test_accuracy_floors(q, quick_floor, keras, monkeypatch):
 
 # --- 04 CNN -------------------------------------------------------------------------------------------------------
 def test_cnn_conv_and_pool():
-    from helpers.questions.cnn_mnist import _reference_conv
+    from helpers.questions.nb04_cnn_mnist import _reference_conv
 
     assert outcome(cnn_mnist.q1, conv2d_valid=_reference_conv) == CORRECT
     assert outcome(cnn_mnist.q1, conv2d_valid=lambda im, k: _reference_conv(im, k[::-1, ::-1])) == INCORRECT  # flipped

@@ -1,13 +1,14 @@
-"""Checks of ``helpers.questions.fnn_mnist`` (03_fnn_mnist): every question gets its correct answer,
+"""Checks of ``helpers.questions.nb03_fnn_mnist`` (03_fnn_mnist): every question gets its correct answer,
 known-wrong answers (incorrect, without giving the answer away) and the ``____`` blank (not attempted)."""
 
 import numpy as np
 import pytest
 
 from helpers import ____
+from helpers.context import set_mode
 from helpers.checking import CORRECT, INCORRECT, NOT_ATTEMPTED
-from helpers.questions import fnn_mnist
-from helpers.questions.fnn_mnist import q1, q2, q3, q4, q5
+from helpers.questions import nb03_fnn_mnist as fnn_mnist
+from helpers.questions.nb03_fnn_mnist import q1, q2, q3, q4, q5
 
 # Words that would give an answer away if a failure message contained them.
 GIVEAWAYS = {
@@ -21,7 +22,7 @@ GIVEAWAYS = {
 
 @pytest.fixture(scope="module")
 def keras():
-    from helpers.runtime import import_tensorflow
+    from helpers.device import import_tensorflow
 
     import_tensorflow()
     import keras
@@ -33,7 +34,7 @@ def keras():
 @pytest.fixture
 def quick(monkeypatch):
     """Pretend the last setup() chose quick mode (the checker's floor depends on it)."""
-    monkeypatch.setattr("helpers.runtime._last", {"quick": True})
+    set_mode(True)
 
 
 def outcome(q, **values):
@@ -190,7 +191,7 @@ def test_q4_wrong_models_fail(quick):
 
 
 def test_q4_full_mode_floor_is_higher(monkeypatch):
-    monkeypatch.setattr("helpers.runtime._last", {"quick": False})
+    set_mode(False)
     assert outcome(q4, model=FakeModel(with_errors(Y, 10)), x_test=X, y_test=Y) == INCORRECT  # 95% < 97%
     assert outcome(q4, model=FakeModel(with_errors(Y, 6)), x_test=X, y_test=Y) == CORRECT  # 97%
 

@@ -9,47 +9,66 @@ import numpy as np
 import pytest
 
 import helpers
-from helpers import checking, notebooks, plotting, runtime
+from helpers import checking, context, device, plotting, runtime
+from helpers.tools import execute
 from helpers.errors import BlankNotFilledError, CheckFailedError, ConfigError
 
 
-def test_quick_mode_precedence(monkeypatch):
+def test_quick_mode_one_order_cell_then_environment_then_command_line(monkeypatch):
     monkeypatch.setattr(sys, "argv", ["x.py"])
     monkeypatch.delenv("WORKSHOP_QUICK", raising=False)
-    assert runtime.quick_mode() is False
+    assert context.quick_mode() is False and context.quick_mode(True) is True
+    monkeypatch.setenv("WORKSHOP_QUICK", "")  # empty counts as unset, as everywhere in the kit
+    assert context.quick_mode() is False and context.quick_mode(True) is True
     monkeypatch.setenv("WORKSHOP_QUICK", "1")
-    assert runtime.quick_mode() is True
+    assert context.quick_mode() is True and context.quick_mode(False) is True  # environment beats the cell
     monkeypatch.setattr(sys, "argv", ["x.py", "--full", "--other-flag"])
-    assert runtime.quick_mode() is False
-    assert runtime.quick_mode(True) is True
+    assert context.quick_mode() is False and context.quick_mode(True) is False  # command line beats both
     monkeypatch.setattr(sys, "argv", ["x.py"])
     monkeypatch.setenv("WORKSHOP_QUICK", "perhaps")
     with pytest.raises(ConfigError, match="WORKSHOP_QUICK"):
-        runtime.quick_mode()
+        context.quick_mode()
+
+
+def test_setup_and_quick_mode_agree_for_every_combination(monkeypatch):
+    """The issue's example: setup(quick=True) with --full and quick_mode(True) with --full must agree."""
+    for argv in (["x.py"], ["x.py", "--full"], ["x.py", "--quick"]):
+        for env in (None, "0", "1", ""):
+            for cell in (None, True, False):
+                monkeypatch.setattr(sys, "argv", argv)
+                if env is None:
+                    monkeypatch.delenv("WORKSHOP_QUICK", raising=False)
+                else:
+                    monkeypatch.setenv("WORKSHOP_QUICK", env)
+                values, _ = helpers.params.resolve({"quick": cell}, warn_unknown=False)
+                assert bool(values["quick"]) == context.quick_mode(cell), (argv, env, cell)
 
 
 def test_not_in_a_kernel_under_pytest():
-    assert runtime.in_kernel() is False
+    assert context.in_kernel() is False
 
 
 def test_setup_seeds_announces_once_and_picks(monkeypatch, capsys):
     monkeypatch.setattr(sys, "argv", ["x.py"])
+    monkeypatch.delenv("WORKSHOP_QUICK", raising=False)
     import keras
 
-    run = runtime.setup(quick=True, seed=1)
+    run = runtime.setup("lesson", quick=True, seed=1)
     first = (random.random(), np.random.rand(), float(keras.random.uniform((1,), seed=None)[0]))
-    runtime.setup(quick=True, seed=1)
+    assert capsys.readouterr().out.count("QUICK MODE") == 1
+    runtime.setup("lesson", quick=True, seed=1)
     second = (random.random(), np.random.rand(), float(keras.random.uniform((1,), seed=None)[0]))
+    assert "QUICK MODE" not in capsys.readouterr().out  # announced once per process and mode
     assert first == second
     assert run.quick and run.pick(quick=3, full=15) == 3 and run.mode == "quick" and not run.interactive
-    assert capsys.readouterr().out.count("QUICK MODE") <= 1
-    assert helpers.is_quick() is True
-    assert "QUICK MODE" not in capsys.readouterr().out  # already announced in this process
+    assert helpers.is_quick() is True and context.active_run() is not run  # the second setup started a new run
+    runtime.setup("lesson", quick=False, seed=1)
+    assert capsys.readouterr().out.count("Full mode") == 1 and helpers.is_quick() is False
 
 
 def test_quiet_stderr_silences_fd2(capfd):
     os.write(2, b"before\n")
-    with runtime.quiet_stderr():
+    with device.quiet_stderr():
         os.write(2, b"hidden C-level noise\n")
     os.write(2, b"after\n")
     err = capfd.readouterr().err
@@ -67,12 +86,18 @@ def test_show_saves_png_in_a_script(monkeypatch, tmp_path):
     monkeypatch.setattr(sys, "argv", ["lesson.py"])
     matplotlib.use("Agg")
     monkeypatch.setenv("WORKSHOP_FIGURES_DIR", str(tmp_path / "figs"))
+    run = runtime.Run(quick=True, seed=1, interactive=False, notebook="lesson")
+    context.activate(run)
     fig = plotting.plot_history({"loss": [3, 2, 1], "val_loss": [3, 2.5, 2.4], "accuracy": [0.1, 0.5, 0.9]},
                                 metrics=("loss", "accuracy"))
     assert [len(ax.lines) for ax in fig.axes] == [2, 1]
-    path = plotting.show("curves / loss")
+    path = plotting.show("curves / loss", alt="Loss falls, accuracy rises.")
     assert path == tmp_path / "figs" / "lesson-curves_loss.png" and path.stat().st_size > 1000
-    assert path in plotting.saved_figures() and not list((tmp_path / "figs").glob(".*"))
+    assert not list((tmp_path / "figs").glob(".*"))
+    (record,) = run.figures  # the run owns its figures: another run's list stays empty
+    assert record["file"] == path.name and record["alt"] == "Loss falls, accuracy rises."
+    assert [(a["xlabel"], a["ylabel"]) for a in record["axes"]] == [("epoch", "loss"), ("epoch", "accuracy")]
+    assert runtime.Run(quick=True, seed=1, interactive=False).figures == []
     fig = plotting.show_images(np.zeros((3, 28, 28)), labels=[1, 2, 3], predictions=[1, 5, 3])
     colours = [ax.title.get_color() for ax in fig.axes[:3]]
     assert colours == ["black", "red", "black"]
@@ -125,9 +150,9 @@ def test_sanitize_strips_timings_and_problems_are_reported():
     cell = nbformat.v4.new_code_cell("fit")
     cell.outputs = [nbformat.v4.new_output("stream", text="Epoch 1/2\n63/63 - 2s - 8ms/step - accuracy: 0.9 - loss: 0.3\n")]
     nb.cells = [cell]
-    notebooks.sanitize(nb)
+    execute.sanitize(nb)
     assert cell.outputs[0]["text"] == "Epoch 1/2\n63/63 - accuracy: 0.9 - loss: 0.3\n"
-    assert notebooks.output_problems(nb) == []
+    assert execute.output_problems(nb) == []
     cell.outputs.append(nbformat.v4.new_output("stream", name="stderr",
                                                text="E0000 00:00:1 cuda_platform.cc:52] failed call to cuInit\n"))
-    assert notebooks.output_problems(nb)
+    assert execute.output_problems(nb)

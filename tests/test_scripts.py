@@ -57,7 +57,7 @@ def test_runs_as_plain_script_after_nbconvert(path, tmp_path):
     # the machine-readable summary: ./outputs/<notebook>.json
     summary = json.loads((tmp_path / "outputs" / f"{path.stem}.json").read_text())
     assert summary["notebook"] == path.stem and summary["mode"] in ("quick", "full")
-    assert summary["figures"] == [f"{path.stem}-{name}.png" for name in shows]
+    assert [f["file"] for f in summary["figures"]] == [f"{path.stem}-{name}.png" for name in shows]
     assert summary["duration_seconds"] > 0 and summary["versions"]["keras"]
     import ast
 
@@ -116,6 +116,8 @@ def test_notebook_declares_its_parameters_and_finishes_with_a_summary(path):
     names = re.findall(r"^(\w+) = ", params.source, re.MULTILINE)
     setup = next(c.source for c in nb.cells if "helpers.setup(" in c.source)
     call = re.search(r"helpers\.setup\(([^)]*)\)", setup).group(1)
-    assert [a.strip() for a in call.split(",")] == [f"{n}={n}" for n in names], "pass every parameter to setup()"
+    args = [a.strip() for a in call.split(",")]
+    assert args[0] == f'"{path.stem}"', "the notebook names itself first: helpers.setup(\"<its name>\", ...)"
+    assert args[1:] == [f"{n}={n}" for n in names], "pass every parameter to setup()"
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert "run.finish(" in code[-1].source, "the last code cell writes the run summary"

@@ -10,7 +10,8 @@ import os
 import re
 from pathlib import Path
 
-from .errors import NotebookSourceError
+from ..errors import NotebookSourceError
+from ..files import atomic_write
 
 __all__ = ["execute_notebook", "sanitize", "output_problems", "NOISE_PATTERNS"]
 
@@ -87,7 +88,6 @@ def execute_notebook(path, quick=True, timeout=600, write=True):
                                   + "\n  - ".join(problems)
                                   + "\nFix: remove the cause (print relative paths, silence the warning), then re-run.")
     if write:
-        tmp = path.with_suffix(".ipynb.tmp")
-        nbformat.write(nb, tmp)
-        os.replace(tmp, path)
+        with atomic_write(path, "w") as fh:
+            nbformat.write(nb, fh)
     return nb

@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..checking import Question
-from ..runtime import is_quick
+from ..context import is_quick
 
 __all__ = ["q1", "q2", "q3", "q4", "q5"]
 

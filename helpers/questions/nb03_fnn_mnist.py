@@ -13,7 +13,7 @@ All checks use the public Keras 3 API only (``model.layers``, ``layer.get_config
 import numpy as np
 
 from ..checking import Question
-from ..runtime import is_quick
+from ..context import is_quick
 
 __all__ = ["q1", "q2", "q3", "q4", "q5"]
 

@@ -10,9 +10,9 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from . import __version__, config
-from .download import dataset_status
-from .registry import DATASETS, needed_datasets
+from .. import __version__, config
+from ..download import dataset_status
+from ..registry import DATASETS, needed_datasets
 
 __all__ = ["cache_writable", "network_reachable", "report"]
 
@@ -69,7 +69,7 @@ def report(quick, probe_network=True, out=print):
             problems.append(f"Python package {dist} is missing. Fix: `pip install -r requirements.txt`.")
     if tf_version and _version("keras"):
         try:
-            from .device import device_report
+            from ..device import device_report
 
             lines = device_report().splitlines()
         except ImportError as exc:

@@ -13,11 +13,11 @@ Markers in solution notebooks:
 ``--check`` compares instead of writing and exits 1 when ``exercises/`` is stale.
 """
 
-import os
 import re
 from pathlib import Path
 
-from .errors import NotebookSourceError
+from ..errors import NotebookSourceError
+from ..files import atomic_write
 
 __all__ = ["to_exercise", "render", "generate", "stale"]
 
@@ -122,8 +122,7 @@ def generate(solutions_dir="solutions", exercises_dir="exercises"):
     for ex, text in rendered:
         if ex.exists() and ex.read_text(encoding="utf-8") == text:
             continue
-        tmp = ex.with_name(f".{ex.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, ex)
+        with atomic_write(ex, "w") as fh:
+            fh.write(text)
         written.append(ex)
     return written

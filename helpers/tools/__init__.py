@@ -1,0 +1,10 @@
+"""Tools for instructors and operators, never imported by a learner's kernel.
+
+* :mod:`~helpers.tools.exercises`: generate ``exercises/`` from ``solutions/``;
+* :mod:`~helpers.tools.execute`: run notebooks and store clean outputs;
+* :mod:`~helpers.tools.scripts`: run a notebook as a plain script and read its summary;
+* :mod:`~helpers.tools.workspace`: the learners' own copies of the exercises, and ``lab``;
+* :mod:`~helpers.tools.doctor`: the readiness report.
+
+The command line (``python -m helpers ...``) is their front door.
+"""
