@@ -197,8 +197,9 @@ class Question:
         namespace.update(values)
         blanks = blank_names(namespace, self.variables)
         if blanks:
-            return Result(NOT_ATTEMPTED, f"Not attempted yet: {describe(blanks)} still `____`. Replace the blank "
-                                         f"with your answer, run that cell, then `{self.name}.check()` again.")
+            verb = "is" if len(blanks) == 1 else "are"
+            return Result(NOT_ATTEMPTED, f"{describe(blanks)} {verb} still `____`. Replace the blank with your "
+                                         f"answer, run that cell, then `{self.name}.check()` again.")
         missing = [v for v in self.variables if v not in namespace]
         if missing:
             names = ", ".join(f"`{v}`" for v in missing)
@@ -212,7 +213,7 @@ class Question:
             return Result(INCORRECT, str(exc))
         except BlankNotFilledError as exc:
             place = where("____")
-            return Result(NOT_ATTEMPTED, f"Not attempted yet: a `____` blank is still part of your answer"
+            return Result(NOT_ATTEMPTED, f"A `____` blank is still part of your answer"
                                          f"{f' ({place})' if place else ''}. Fill it in, run that cell, then "
                                          f"`{self.name}.check()` again.", exc)
         except _LearnerCodeRaised as exc:
