@@ -1,4 +1,4 @@
-"""Command line: ``python -m helpers {doctor,prefetch,exercises,execute}``."""
+"""Command line: ``python -m helpers {lab,workspace,doctor,prefetch,run,exercises,execute}``."""
 
 import argparse
 import sys
@@ -62,10 +62,71 @@ def _execute(args):
     return 0
 
 
+def _workspace(args):
+    from .tools.workspace import prepare, reset, workspace_dir
+
+    folder = workspace_dir()
+    if args.reset:
+        for fresh, backup in reset(args.reset, folder):
+            print(f"reset   {fresh}" + (f"  (your old copy: {backup})" if backup else ""))
+    for name, status in prepare(folder):
+        print(f"{status.split(';')[0]:<6}  {folder / name}" + (f"  ({status.split('; ')[1]}: "
+              f"`python -m helpers workspace --reset {name[:2]}` starts it over)" if ";" in status else ""))
+    print(f"\nYour work lives in {folder}; the kit never writes there. Open it with `make lab`.")
+    return 0
+
+
+def _lab(args, extra):
+    import subprocess
+
+    from .tools.workspace import lab_command, prepare, workspace_dir
+
+    folder = workspace_dir()
+    created = [name for name, status in prepare(folder) if status == "new"]
+    print(f"Your notebooks: {folder}" + (f" ({len(created)} new copies of the exercises)" if created else ""))
+    cmd = lab_command(folder, port=args.port, extra=(["--no-browser"] if args.no_browser else []) + extra)
+    if args.dry_run:
+        print(" ".join(cmd))
+        return 0
+    return subprocess.call(cmd)
+
+
+def _run(args, extra):
+    from .tools.scripts import run_as_script
+
+    extra = extra[1:] if extra[:1] == ["--"] else extra  # `run NB -- --help` passes --help to the script
+    workdir = args.workdir or f"runs/{args.notebook.rsplit('/', 1)[-1].removesuffix('.ipynb')}"
+    result = run_as_script(args.notebook, extra, workdir=workdir, clean_env=False)
+    sys.stdout.write(result.stdout)
+    sys.stderr.write(result.stderr)
+    print(f"[{args.notebook} as a script: exit {result.returncode}, {result.wall_seconds:.1f} s, "
+          f"peak memory {result.peak_memory_mib:.0f} MiB; outputs in {result.workdir}]")
+    return result.returncode
+
+
 def main(argv=None):
     """Entry point; returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m helpers", description="Keras workshop kit tools.")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("lab", help="copy the exercises you don't have yet into your workspace (mywork/), "
+                                   "then open it in JupyterLab; further options go to jupyter lab")
+    p.add_argument("--port", type=int, help="port for JupyterLab (default: its own, 8888)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.add_argument("--dry-run", action="store_true", help="print the jupyter command instead of running it")
+    p.set_defaults(func=_lab, takes_extra=True)
+
+    p = sub.add_parser("workspace", help="your own copies of the exercises (WORKSHOP_WORKSPACE, default mywork/)")
+    p.add_argument("--reset", nargs="+", metavar="NOTEBOOK",
+                   help="start these over (e.g. 04); the old copy is kept in .backup/")
+    p.set_defaults(func=_workspace)
+
+    p = sub.add_parser("run", help="run a notebook as a plain script (nbconvert), e.g. "
+                                   "`python -m helpers run solutions/04_cnn_mnist.ipynb --quick --epochs 3`")
+    p.add_argument("notebook", metavar="NOTEBOOK")
+    p.add_argument("--workdir", metavar="DIR", help="where the script, figures/ and outputs/ go "
+                                                    "(default runs/<notebook>)")
+    p.set_defaults(func=_run, takes_extra=True)
 
     p = sub.add_parser("doctor", help="report versions, devices, mode and data; exit 1 if something is missing")
     mode = p.add_mutually_exclusive_group()
@@ -90,9 +151,11 @@ def main(argv=None):
     p.add_argument("--full", action="store_true", help="full mode instead of quick mode")
     p.set_defaults(func=_execute)
 
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and not getattr(args, "takes_extra", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
-        return args.func(args)
+        return args.func(args, extra) if getattr(args, "takes_extra", False) else args.func(args)
     except WorkshopError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
