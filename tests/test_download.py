@@ -1,5 +1,6 @@
 """Offline-first lookup and safe downloads (helpers.download), against a loopback mirror."""
 
+import dataclasses
 import gzip
 import hashlib
 import os
@@ -156,11 +157,14 @@ def test_wrong_checksum_in_data_dir_raises_and_leaves_file_untouched(env, tmp_pa
 
 
 def test_truncated_gzip_from_mirror_is_rejected(mirror, shared_data, tmp_path):
+    """Refused by its announced size before anything is written; without a registered size, by the checksum."""
     images = get_dataset("mnist-quick").files[0]
     good = (shared_data / images.filename).read_bytes()
     mirror.add(images.filename, good[: len(good) // 3])
-    with pytest.raises(DownloadError, match="SHA-256 mismatch"):
+    with pytest.raises(DownloadError, match="announces 549,625 bytes"):
         dl.fetch_file(images)
+    with pytest.raises(DownloadError, match=f"SHA-256 [0-9a-f]{{64}}, expected {images.sha256}"):
+        dl.fetch_file(dataclasses.replace(images, size=None))
     assert not (tmp_path / "cache" / images.filename).exists() and leftovers(tmp_path / "cache") == []
 
 
