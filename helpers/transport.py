@@ -11,8 +11,8 @@ promises: it stops at the file's deadline (so a trickling server cannot hold a r
 writes a byte past the registered size (so an endless body cannot fill the disk), it refuses a
 ``Content-Length`` that disagrees with the registry before writing anything, and it shows progress.
 :func:`transient` says which failures are worth another attempt at the same URL.  A download
-:func:`hold`\ s its temporary file while it lives, so :func:`clean_stale` can remove the ones that
-killed downloads left behind without touching those in progress.
+locks its temporary file while it lives (:func:`hold`), so :func:`clean_stale` can remove the ones
+that killed downloads left behind without touching those in progress.
 """
 
 import http.client
