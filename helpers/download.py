@@ -119,10 +119,10 @@ def _urls(remote):
     return ([f"{base}/{remote.filename}"] if base else []) + list(remote.urls)
 
 
-def _not_writable(target, why):
-    return CacheNotWritableError(
-        f"Cannot save {target}: {why}. Fix: point `export WORKSHOP_CACHE_DIR=/a/writable/dir` (or another "
-        f"--dest), or pre-fetch the data elsewhere and set `export WORKSHOP_DATA_DIR=DIR`.")
+def _not_writable(target, why, fix=None):
+    fix = fix or ("point `export WORKSHOP_CACHE_DIR=/a/writable/dir` (or another --dest), or pre-fetch the data "
+                  "elsewhere and set `export WORKSHOP_DATA_DIR=DIR`")
+    return CacheNotWritableError(f"Cannot save {target}: {why}. Fix: {fix}.")
 
 
 def _transfer(url, remote, target, transport, timeout):
@@ -169,7 +169,8 @@ def download(remote, dest_dir, transport=None):
     timeout, attempts = config.timeout(), config.retries()
     kind, text = describe(target)
     if kind == "wrong" and os.path.isdir(target):
-        raise _not_writable(target, f"it {text}, nothing was changed; move it away (`mv {target} {target}.old`)")
+        raise _not_writable(target, f"it {text}; nothing was changed",
+                            fix=f"move it away (`mv {target} {target}.old`) and run again")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=target.parent, prefix=".workshop-probe-"):

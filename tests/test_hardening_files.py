@@ -116,7 +116,7 @@ def test_odd_things_where_a_data_file_should_be_are_named(data_dir, make, said):
 def test_a_folder_where_a_download_should_go_is_a_typed_error(mirror, shared_data, tmp_path):
     mirror.add("abalone.data", (shared_data / "abalone.data").read_bytes())
     (tmp_path / "cache" / "abalone.data").mkdir(parents=True)
-    with pytest.raises(CacheNotWritableError, match=r"abalone.data: it is a folder, not a file, nothing was changed"):
+    with pytest.raises(CacheNotWritableError, match=r"abalone.data: it is a folder, not a file; nothing was changed\. Fix: move it away \(`mv "):
         dl.fetch("abalone")
     assert (tmp_path / "cache" / "abalone.data").is_dir() and mirror.hits["abalone.data"] == 0
 
