@@ -53,6 +53,19 @@ def test_two_processes_writing_one_target_never_leave_a_partial_or_mixed_file(tm
     assert [p.name for p in tmp_path.iterdir()] == ["shared.bin"]  # no temporary file left
 
 
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)])
+def test_written_files_get_the_mode_any_new_file_gets(tmp_path, umask, mode):
+    from helpers.files import atomic_write
+
+    old = os.umask(umask)
+    try:
+        with atomic_write(tmp_path / "summary.json", "w") as fh:
+            fh.write("{}")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "summary.json").stat().st_mode & 0o777 == mode
+
+
 @pytest.mark.slow
 def test_three_processes_saving_the_same_figure_40_times_all_succeed(tmp_path):
     figures = tmp_path / "figures"
