@@ -6,9 +6,8 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8888
 PYTEST_ARGS ?= -n 2 --dist loadfile
-ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test setup doctor exercises clean
+.PHONY: lab test setup doctor exercises workspace clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; v=sys.version_info[:2]; sys.exit(0 if (3,10)<=v<=(3,13) else "Python 3.10-3.13 is needed, found %d.%d. Fix: make PYTHON=python3.12 ..." % v)'
@@ -21,7 +20,7 @@ setup: $(VENV)/.installed
 
 lab: setup
 	$(PY) -m helpers doctor --no-network || true
-	$(VENV)/bin/jupyter lab --port=$(PORT) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/exercises $(ROOT_FLAG)
+	$(PY) -m helpers lab --port=$(PORT)
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -31,6 +30,9 @@ doctor: setup
 
 exercises: setup
 	$(PY) -m helpers exercises
+
+workspace: setup
+	$(PY) -m helpers workspace
 
 clean:
 	rm -rf $(VENV) .pytest_cache figures

@@ -125,12 +125,17 @@ def main(argv=None):
     mode.add_argument("--full", action="store_true", help="full mode (complete data, full epochs)")
     mode.add_argument("--tiny", action="store_true", help="smoke test: 1 epoch, a few hundred samples")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks", help="folder for results-<mode>.md/.json")
+    parser.add_argument("--solution-runs", type=Path, metavar="DIR",
+                        help="reuse script runs saved as DIR/<notebook>.json (helpers.tools.scripts.ScriptRun) "
+                             "instead of running the solutions again (the test suite does this)")
     args = parser.parse_args(argv)
     quick = not args.full
     mode = "tiny" if args.tiny else ("quick" if quick else "full")
     sys.path.insert(0, str(ROOT))
     import helpers
-    from helpers.runtime import import_tensorflow
+    from helpers.device import import_tensorflow
+
+    from helpers.tools.scripts import ScriptRun
 
     from . import measure, references
 
@@ -145,7 +150,9 @@ def main(argv=None):
     res["solutions"] = {}
     for path in SOLUTIONS:
         print(f"[{mode}] {path.stem}", flush=True)
-        res["solutions"][path.stem] = measure.run_solution(path, quick, epochs=1 if args.tiny else None)
+        saved = args.solution_runs / f"{path.stem}.json" if args.solution_runs else None
+        reuse = ScriptRun.from_json(saved.read_text()) if saved and saved.exists() else None
+        res["solutions"][path.stem] = measure.run_solution(path, quick, epochs=1 if args.tiny else None, reuse=reuse)
     limit = 300 if args.tiny else None
     print(f"[{mode}] references", flush=True)
     ref = references.keras_io_convnet(quick, epochs=1 if args.tiny else 15, limit=limit)

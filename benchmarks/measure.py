@@ -14,47 +14,40 @@ ROOT = Path(__file__).resolve().parent.parent
 __all__ = ["run_solution", "startup_costs", "data_loads"]
 
 
-def _wait_with_memory(proc):
-    """Wait for ``proc``; return (exit code, peak resident memory of that child in MiB)."""
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+def run_solution(path, quick, epochs=None, reuse=None):
+    """Run a solution as a script (``helpers.tools.scripts.run_as_script``) and read its JSON summary.
 
-
-def run_solution(path, quick, epochs=None):
-    """Convert a solution with nbconvert, run it as a script, read its JSON summary.
+    Args:
+        path: The solution notebook.
+        quick: Quick mode (True) or full mode (False).
+        epochs: Override the notebook's epochs (a smoke test).
+        reuse: A ``ScriptRun`` already made with the same settings (e.g. by the test suite): its
+            numbers are used instead of running again.
 
     Returns:
         dict: ``wall_seconds`` (whole script, Python start and TensorFlow import included),
         ``train_seconds`` and ``epoch_seconds`` (from the notebook's ``run.track()``),
-        ``peak_memory_mib``, ``metrics``, ``history``.
+        ``peak_memory_mib``, ``metrics``, ``history``, ``epochs_run``.
 
     Raises:
         RuntimeError: the script failed; its output tail is in the message.
     """
-    from nbconvert import ScriptExporter
+    from helpers.tools.scripts import run_as_script
 
-    body, _ = ScriptExporter().from_filename(str(path))
-    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        script = Path(tmp) / f"{path.stem}.py"
-        script.write_text(body, encoding="utf-8")
-        env = dict(os.environ, WORKSHOP_OUTPUT_DIR=str(Path(tmp) / "outputs"),
-                   WORKSHOP_FIGURES_DIR=str(Path(tmp) / "figures"),
-                   WORKSHOP_STRICT="0" if epochs is not None else "")  # a 1-epoch smoke run misses the floors
-        args = [sys.executable, script.name, "--quick" if quick else "--full"]
-        if epochs is not None:
-            args += ["--epochs", str(epochs)]
-        log = Path(tmp) / "log.txt"
-        with open(log, "w") as fh:
-            start = time.perf_counter()
-            proc = subprocess.Popen(args, cwd=tmp, env=env, stdout=fh, stderr=subprocess.STDOUT)
-            code, peak = _wait_with_memory(proc)
-            wall = time.perf_counter() - start
-        if code != 0:
-            raise RuntimeError(f"{path.name} as a script exited with {code}:\n{log.read_text()[-3000:]}")
-        summary = json.loads((Path(tmp) / "outputs" / f"{path.stem}.json").read_text())
-    return {"wall_seconds": round(wall, 2), "train_seconds": summary["train_seconds"],
-            "epoch_seconds": summary["epoch_seconds"], "peak_memory_mib": round(peak),
+    result = reuse
+    if result is None:
+        args = ["--quick" if quick else "--full"] + (["--epochs", str(epochs)] if epochs is not None else [])
+        with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+            # a 1-epoch smoke run misses the floors: report the checks, don't stop
+            result = run_as_script(path, args, workdir=tmp, env={"WORKSHOP_STRICT": "0" if epochs else None})
+            summary = result.summary
+    else:
+        summary = result.summary
+    if result.returncode != 0 or summary is None:
+        raise RuntimeError(f"{path.name} as a script exited with {result.returncode}:\n"
+                           f"{(result.stdout + result.stderr)[-3000:]}")
+    return {"wall_seconds": result.wall_seconds, "train_seconds": summary["train_seconds"],
+            "epoch_seconds": summary["epoch_seconds"], "peak_memory_mib": result.peak_memory_mib,
             "metrics": summary["metrics"], "history": summary["history"], "epochs_run": summary["epochs_run"]}
 
 

@@ -1,61 +1,49 @@
 """Reference models trained on the same data splits the solutions use.
 
-Each function returns a dict of plain numbers.  The splits copy the solution
-notebooks' own data cells (04: last ``n_val`` training digits for validation;
-03: a stratified 10% validation split; 05: 70/15/15 with ``random_state=seed``),
-so the comparison is on identical data.
+Each function returns a dict of plain numbers.  The splits are not copied from the notebooks: they
+are *made by* the notebooks, whose own cells (Setup and Data sections, up to ``## Model``) run
+through :func:`helpers.catchup.run_solution_cells`, so the comparison is always on identical data.
 """
 
 import time
 
 import numpy as np
 
-__all__ = ["cnn_split", "fnn_split", "abalone_split", "keras_io_convnet", "fnn_references", "abalone_references"]
+__all__ = ["notebook_split", "cnn_split", "fnn_split", "abalone_split", "keras_io_convnet", "fnn_references",
+           "abalone_references"]
+
+
+def notebook_split(notebook, quick, seed=42, limit=None):
+    """``(x_train, y_train), (x_val, y_val), (x_test, y_test)`` as the solution notebook makes them.
+
+    Args:
+        notebook: e.g. ``"04_cnn_mnist"``.
+        quick: Quick-mode (True) or full-mode (False) data.
+        seed: The notebook's ``seed`` parameter.
+        limit: Keep only the first ``limit`` training samples (a smoke test).
+    """
+    from helpers.catchup import run_solution_cells
+
+    ns = run_solution_cells(notebook, until="## Model", params={"seed": seed}, quick=quick)
+    x_train, y_train = ns["x_train"], ns["y_train"]
+    if limit:
+        x_train, y_train = x_train[:limit], y_train[:limit]
+    return (x_train, y_train), (ns["x_val"], ns["y_val"]), (ns["x_test"], ns["y_test"])
 
 
 def cnn_split(quick, seed=42, limit=None):
-    """04's data: (x_train, y_train), (x_val, y_val), (x_test, y_test), images (n, 28, 28, 1) in [0, 1]."""
-    import helpers
-
-    (x_train, y_train), (x_test, y_test) = helpers.load_mnist(quick=quick)
-    x_train = x_train[..., np.newaxis].astype("float32") / 255
-    x_test = x_test[..., np.newaxis].astype("float32") / 255
-    n_val = 1000 if quick else 5000
-    x_train, x_val = x_train[:-n_val], x_train[-n_val:]
-    y_train, y_val = y_train[:-n_val], y_train[-n_val:]
-    if limit:
-        x_train, y_train = x_train[:limit], y_train[:limit]
-    return (x_train, y_train), (x_val, y_val), (x_test, y_test)
+    """04's data: images (n, 28, 28, 1) in [0, 1], integer labels."""
+    return notebook_split("04_cnn_mnist", quick, seed, limit)
 
 
 def fnn_split(quick, seed=42, limit=None):
-    """03's data: images (n, 28, 28) in [0, 1], stratified 10% validation split."""
-    import helpers
-    from sklearn.model_selection import train_test_split
-
-    (x_train, y_train), (x_test, y_test) = helpers.load_mnist(quick=quick)
-    x_train = x_train.astype("float32") / 255
-    x_test = x_test.astype("float32") / 255
-    x_train, x_val, y_train, y_val = train_test_split(
-        x_train, y_train, test_size=0.1, stratify=y_train, random_state=seed)
-    if limit:
-        x_train, y_train = x_train[:limit], y_train[:limit]
-    return (x_train, y_train), (x_val, y_val), (x_test, y_test)
+    """03's data: images (n, 28, 28) in [0, 1], integer labels, stratified validation split."""
+    return notebook_split("03_fnn_mnist", quick, seed, limit)
 
 
 def abalone_split(seed=42):
     """05's data: one-hot sex, age = rings + 1.5, 70/15/15 split."""
-    import helpers
-    import pandas as pd
-    from sklearn.model_selection import train_test_split
-
-    df = helpers.load_abalone()
-    features = pd.get_dummies(df.drop(columns="rings"), columns=["sex"], dtype="float32")
-    x = features.to_numpy("float32")
-    y = (df["rings"] + 1.5).to_numpy("float32")
-    x_train, x_rest, y_train, y_rest = train_test_split(x, y, test_size=0.3, random_state=seed)
-    x_val, x_test, y_val, y_test = train_test_split(x_rest, y_rest, test_size=0.5, random_state=seed)
-    return (x_train, y_train), (x_val, y_val), (x_test, y_test)
+    return notebook_split("05_abalone_regression", True, seed)
 
 
 def _fit_timed(model, x, y, val, epochs, batch_size):

@@ -1,4 +1,4 @@
-"""Command line: ``python -m helpers {doctor,prefetch,exercises,execute}``."""
+"""Command line: ``python -m helpers {lab,workspace,doctor,prefetch,run,exercises,execute}``."""
 
 import argparse
 import sys
@@ -24,9 +24,9 @@ def _prefetch(args):
     status = 0
     for name in names:
         try:
-            get_dataset(name)
-            for path in fetch(name, dest=args.dest):
-                print(f"ok      {name:<12} {path.name:<27} {path}  (SHA-256 verified)")
+            dataset = get_dataset(name)
+            for remote, path in zip(dataset.files, fetch(name, dest=args.dest)):
+                print(f"ok      {name:<13} {remote.filename:<40} {path}  (SHA-256 verified)")
         except WorkshopError as exc:
             print(f"FAILED  {name}: {exc}", file=sys.stderr)
             status = 1
@@ -54,18 +54,90 @@ def _exercises(args):
 
 
 def _execute(args):
+    import json
+    from pathlib import Path
+
+    from .errors import NotebookSourceError
     from .tools.execute import execute_notebook
 
     for path in args.notebooks:
+        try:  # a missing, unreadable or non-JSON file is the user's input: a typed error, not a traceback
+            if "cells" not in json.loads(Path(path).read_text(encoding="utf-8")):
+                raise ValueError("it has no cells")
+        except (OSError, UnicodeDecodeError, ValueError, TypeError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else f"not a notebook (JSON): {exc}"
+            raise NotebookSourceError(f"Cannot execute {path}: {why}. Fix: pass the path of an .ipynb file, "
+                                      f"e.g. `python -m helpers execute solutions/01_warmup.ipynb`.") from None
         execute_notebook(path, quick=not args.full)
         print(f"executed {path} ({'full' if args.full else 'quick'} mode), outputs stored")
     return 0
+
+
+def _workspace(args):
+    from .tools.workspace import prepare, reset, workspace_dir
+
+    folder = workspace_dir()
+    if args.reset:
+        for fresh, backup in reset(args.reset, folder):
+            print(f"reset   {fresh}" + (f"  (your old copy: {backup})" if backup else ""))
+    for name, status in prepare(folder):
+        print(f"{status.split(';')[0]:<6}  {folder / name}" + (f"  ({status.split('; ')[1]}: "
+              f"`python -m helpers workspace --reset {name[:2]}` starts it over)" if ";" in status else ""))
+    print(f"\nYour work lives in {folder}; the kit never writes there. Open it with `make lab`.")
+    return 0
+
+
+def _lab(args, extra):
+    import subprocess
+
+    from .tools.workspace import lab_command, prepare, workspace_dir
+
+    folder = workspace_dir()
+    created = [name for name, status in prepare(folder) if status == "new"]
+    print(f"Your notebooks: {folder}" + (f" ({len(created)} new copies of the exercises)" if created else ""))
+    cmd = lab_command(folder, port=args.port, extra=(["--no-browser"] if args.no_browser else []) + extra)
+    if args.dry_run:
+        print(" ".join(cmd))
+        return 0
+    return subprocess.call(cmd)
+
+
+def _run(args, extra):
+    from .tools.scripts import run_as_script
+
+    extra = extra[1:] if extra[:1] == ["--"] else extra  # `run NB -- --help` passes --help to the script
+    workdir = args.workdir or f"runs/{args.notebook.rsplit('/', 1)[-1].removesuffix('.ipynb')}"
+    result = run_as_script(args.notebook, extra, workdir=workdir, clean_env=False)
+    sys.stdout.write(result.stdout)
+    sys.stderr.write(result.stderr)
+    print(f"[{args.notebook} as a script: exit {result.returncode}, {result.wall_seconds:.1f} s, "
+          f"peak memory {result.peak_memory_mib:.0f} MiB; outputs in {result.workdir}]")
+    return result.returncode
 
 
 def main(argv=None):
     """Entry point; returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m helpers", description="Keras workshop kit tools.")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("lab", help="copy the exercises you don't have yet into your workspace (mywork/), "
+                                   "then open it in JupyterLab; further options go to jupyter lab")
+    p.add_argument("--port", type=int, help="port for JupyterLab (default: its own, 8888)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.add_argument("--dry-run", action="store_true", help="print the jupyter command instead of running it")
+    p.set_defaults(func=_lab, takes_extra=True)
+
+    p = sub.add_parser("workspace", help="your own copies of the exercises (WORKSHOP_WORKSPACE, default mywork/)")
+    p.add_argument("--reset", nargs="+", metavar="NOTEBOOK",
+                   help="start these over (e.g. 04); the old copy is kept in .backup/")
+    p.set_defaults(func=_workspace)
+
+    p = sub.add_parser("run", help="run a notebook as a plain script (nbconvert), e.g. "
+                                   "`python -m helpers run solutions/04_cnn_mnist.ipynb --quick --epochs 3`")
+    p.add_argument("notebook", metavar="NOTEBOOK")
+    p.add_argument("--workdir", metavar="DIR", help="where the script, figures/ and outputs/ go "
+                                                    "(default runs/<notebook>)")
+    p.set_defaults(func=_run, takes_extra=True)
 
     p = sub.add_parser("doctor", help="report versions, devices, mode and data; exit 1 if something is missing")
     mode = p.add_mutually_exclusive_group()
@@ -75,7 +147,7 @@ def main(argv=None):
     p.set_defaults(func=_doctor)
 
     p = sub.add_parser("prefetch", help="download and verify data sets (all, or the ones named)")
-    p.add_argument("names", nargs="*", metavar="NAME", help="mnist, mnist-quick, abalone (default: all)")
+    p.add_argument("names", nargs="*", metavar="NAME", help="mnist, mnist-quick, abalone, fashion-mnist (default: all)")
     p.add_argument("--dest", metavar="DIR", help="write here (e.g. a shared WORKSHOP_DATA_DIR) instead of the cache")
     p.set_defaults(func=_prefetch)
 
@@ -90,9 +162,11 @@ def main(argv=None):
     p.add_argument("--full", action="store_true", help="full mode instead of quick mode")
     p.set_defaults(func=_execute)
 
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and not getattr(args, "takes_extra", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
-        return args.func(args)
+        return args.func(args, extra) if getattr(args, "takes_extra", False) else args.func(args)
     except WorkshopError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

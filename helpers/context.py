@@ -9,6 +9,7 @@
   into it without importing :mod:`helpers.runtime`.
 """
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -16,9 +17,9 @@ from pathlib import Path
 from . import params
 
 __all__ = ["in_kernel", "notebook_name", "set_notebook", "quick_mode", "set_mode", "is_quick",
-           "activate", "active_run", "first_time", "reset"]
+           "activate", "active_run", "first_time", "muted", "is_muted", "reset"]
 
-_state = {"quick": None, "notebook": None, "run": None, "seen": set()}
+_state = {"quick": None, "notebook": None, "run": None, "seen": set(), "muted": 0}
 
 
 def in_kernel():
@@ -103,6 +104,21 @@ def first_time(key):
     return True
 
 
+@contextlib.contextmanager
+def muted():
+    """While active, ``helpers.show()`` neither displays nor saves figures (catching up runs cells this way)."""
+    _state["muted"] += 1
+    try:
+        yield
+    finally:
+        _state["muted"] -= 1
+
+
+def is_muted():
+    """True inside :func:`muted`."""
+    return _state["muted"] > 0
+
+
 def reset():
     """Forget the notebook name, the fixed mode, the current run and what was announced (a fresh start)."""
-    _state.update(quick=None, notebook=None, run=None, seen=set())
+    _state.update(quick=None, notebook=None, run=None, seen=set(), muted=0)

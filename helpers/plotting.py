@@ -53,6 +53,9 @@ def show(name=None, fig=None, alt=None):
     import matplotlib.pyplot as plt
 
     fig = fig or plt.gcf()
+    if context.is_muted():
+        plt.close(fig)
+        return None
     run = context.active_run()
     if name is None:
         _unnamed["n"] += 1

@@ -1,14 +1,14 @@
 """Every notebook runs as a plain script after `jupyter nbconvert --to script` (current mode; quick on CI)."""
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+from runs import script_run
+
+from helpers.tools.scripts import run_as_script
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
@@ -20,42 +20,29 @@ def ids(p):
     return f"{p.parent.name}/{p.stem}"
 
 
-def convert(path, folder):
-    from nbconvert import ScriptExporter
-
-    body, _ = ScriptExporter().from_filename(str(path))
-    script = folder / f"{path.stem}.py"
-    script.write_text(body, encoding="utf-8")
-    return script, body
-
-
-def run_script(script, *args, **overrides):
-    env = dict(os.environ)
-    for key in ("WORKSHOP_STRICT", "WORKSHOP_FIGURES_DIR", "WORKSHOP_OUTPUT_DIR", "WORKSHOP_EPOCHS", "WORKSHOP_BATCH_SIZE"):
-        env.pop(key, None)  # by default a script raises on a failed check by itself
-    env.update({k: v for k, v in overrides.items() if v is not None})
-    return subprocess.run([sys.executable, script.name, *args], cwd=script.parent, env=env,
-                          capture_output=True, text=True)
+def run_script(notebook, folder, *args, **env):
+    """A fresh run of ``notebook`` as a script (for tests that need their own arguments)."""
+    return run_as_script(notebook, args, workdir=folder, env=env)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", SOLUTIONS + LECTURES, ids=ids)
-def test_runs_as_plain_script_after_nbconvert(path, tmp_path):
-    script, body = convert(path, tmp_path)
+def test_runs_as_plain_script_after_nbconvert(path, tmp_path_factory):
+    run = script_run(tmp_path_factory, path)  # the suite's one script run of this notebook
+    body = (Path(run.workdir) / f"{path.stem}.py").read_text()
     assert "get_ipython" not in body
-    proc = run_script(script, WORKSHOP_FIGURES_DIR=None, WORKSHOP_OUTPUT_DIR=None)
-    assert proc.returncode == 0, (proc.stdout[-4000:], proc.stderr[-4000:])
-    assert "QUICK MODE" in proc.stdout or "Full mode" in proc.stdout
+    assert run.returncode == 0, (run.stdout[-4000:], run.stderr[-4000:])
+    assert "QUICK MODE" in run.stdout or "Full mode" in run.stdout
     # figures: ./figures/<notebook>-<figure>.png, one per helpers.show() call, all valid PNGs
-    shows = re.findall(r"helpers\.show\(\"([^\"]+)\"\)", body)
-    figures = sorted((tmp_path / "figures").glob("*.png"))
+    shows = re.findall(r"helpers\.show\(\"([^\"]+)\"", body)
+    figures = run.figures
     assert shows and {f.name for f in figures} == {f"{path.stem}-{name}.png" for name in shows}
     for figure in figures:
         assert figure.read_bytes()[:8] == PNG and figure.stat().st_size > 2000
     for name in set(re.findall(r"\b(q\d)\.check\(\)", body)):
-        assert f"{name}: Correct" in proc.stdout, f"{name} did not report Correct"
+        assert f"{name}: Correct" in run.stdout, f"{name} did not report Correct"
     # the machine-readable summary: ./outputs/<notebook>.json
-    summary = json.loads((tmp_path / "outputs" / f"{path.stem}.json").read_text())
+    summary = run.summary
     assert summary["notebook"] == path.stem and summary["mode"] in ("quick", "full")
     assert [f["file"] for f in summary["figures"]] == [f"{path.stem}-{name}.png" for name in shows]
     assert summary["duration_seconds"] > 0 and summary["versions"]["keras"]
@@ -74,15 +61,16 @@ def test_runs_as_plain_script_after_nbconvert(path, tmp_path):
 
 @pytest.mark.slow
 def test_command_line_beats_environment_beats_parameters_cell(tmp_path):
-    script, _ = convert(ROOT / "solutions" / "01_warmup.ipynb", tmp_path)
+    notebook = ROOT / "solutions" / "01_warmup.ipynb"
     out = tmp_path / "out"
     # 2-3 epochs miss 01's floors: WORKSHOP_STRICT=0 lets the checks report and the script carry on
-    env_only = run_script(script, "--quick", WORKSHOP_EPOCHS="2", WORKSHOP_OUTPUT_DIR=str(out), WORKSHOP_STRICT="0")
+    env_only = run_script(notebook, tmp_path / "a", "--quick", WORKSHOP_EPOCHS="2", WORKSHOP_OUTPUT_DIR=str(out),
+                          WORKSHOP_STRICT="0")
     assert env_only.returncode == 0, env_only.stderr[-3000:]
     summary = json.loads((out / "01_warmup.json").read_text())
     assert summary["params"]["epochs"] == 2 and summary["epochs_run"] == 2
     assert summary["params"]["batch_size"] == 32  # from the parameters cell
-    both = run_script(script, "--quick", "--epochs", "3", "--batch-size", "16", "--output-dir", str(out),
+    both = run_script(notebook, tmp_path / "b", "--quick", "--epochs", "3", "--batch-size", "16", "--output-dir", str(out),
                       WORKSHOP_EPOCHS="2", WORKSHOP_OUTPUT_DIR=str(tmp_path / "ignored"), WORKSHOP_STRICT="0")
     assert both.returncode == 0, both.stderr[-3000:]
     summary = json.loads((out / "01_warmup.json").read_text())
@@ -91,8 +79,7 @@ def test_command_line_beats_environment_beats_parameters_cell(tmp_path):
 
 
 def test_script_help_lists_the_parameters_without_running(tmp_path):
-    script, _ = convert(ROOT / "solutions" / "04_cnn_mnist.ipynb", tmp_path)
-    proc = run_script(script, "--help")
+    proc = run_script(ROOT / "solutions" / "04_cnn_mnist.ipynb", tmp_path, "--help")
     assert proc.returncode == 0, proc.stderr
     for option in ("--quick", "--full", "--seed", "--epochs", "--batch-size", "--figures-dir", "--output-dir",
                    "WORKSHOP_EPOCHS"):
@@ -101,11 +88,11 @@ def test_script_help_lists_the_parameters_without_running(tmp_path):
 
 
 def test_bad_command_line_value_is_refused_before_any_work(tmp_path):
-    script, _ = convert(ROOT / "solutions" / "04_cnn_mnist.ipynb", tmp_path)
-    proc = run_script(script, "--epochs", "three")
+    notebook = ROOT / "solutions" / "04_cnn_mnist.ipynb"
+    proc = run_script(notebook, tmp_path, "--epochs", "three")
     assert proc.returncode == 2
     assert "--epochs" in proc.stderr and "whole number" in proc.stderr
-    proc = run_script(script, WORKSHOP_EPOCHS="-1")
+    proc = run_script(notebook, tmp_path, WORKSHOP_EPOCHS="-1")
     assert proc.returncode == 1 and "ConfigError" in proc.stderr and "WORKSHOP_EPOCHS" in proc.stderr
 
 

@@ -1,0 +1,54 @@
+"""One run of each notebook per test session, shared by every test and every xdist worker that needs it.
+
+Running a notebook is the expensive part of the suite.  A test asks for a run with
+``script_run(tmp_path_factory, notebook, args, env)``; the first caller (in any worker) runs it,
+under a file lock, and stores the result in the session's shared temporary folder; every later
+caller with the same notebook, arguments and environment gets the stored result and the files
+the run left (figures, summary) without running it again.
+"""
+
+import fcntl
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from helpers.tools.scripts import ScriptRun, run_as_script
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def shared_folder(tmp_path_factory):
+    """The session's folder common to all xdist workers (each worker's basetemp is a child of it)."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = root / "shared-runs"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def script_run(tmp_path_factory, notebook, args=(), env=None, timeout=900):
+    """The ScriptRun of ``notebook`` with ``args``/``env``: run once per session, then reused.
+
+    Args:
+        tmp_path_factory: pytest's fixture (gives the session's temporary folders).
+        notebook: Path of the ``.ipynb``.
+        args: Script arguments.
+        env: Extra environment (``None`` values remove a variable).
+        timeout: Seconds before the run is killed.
+
+    Returns:
+        helpers.tools.scripts.ScriptRun (its ``workdir`` holds figures/ and outputs/).
+    """
+    notebook = Path(notebook)
+    key = hashlib.sha1(json.dumps([str(notebook.resolve()), [str(a) for a in args],
+                                   sorted((env or {}).items())]).encode()).hexdigest()[:10]
+    folder = shared_folder(tmp_path_factory) / f"{notebook.stem}-{key}"
+    with open(f"{folder}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = folder / "run.json"
+        if done.exists():
+            return ScriptRun.from_json(done.read_text())
+        result = run_as_script(notebook, args, workdir=folder / "work", env=env, timeout=timeout)
+        done.write_text(result.to_json())
+        return result
