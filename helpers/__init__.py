@@ -24,7 +24,7 @@ _EXPORTS = {
     "fetch": "download", "DATASETS": "registry",
     "device_report": "device",
     "show": "plotting", "plot_history": "plotting", "show_images": "plotting",
-    "____": "checking", "Question": "checking",
+    "____": "checking", "Question": "checking", "catch_up": "catching_up",
     "WorkshopError": "errors", "DataNotFoundError": "errors", "DownloadError": "errors",
     "ChecksumError": "errors", "CorruptDataError": "errors", "CacheNotWritableError": "errors", "DataNotReadableError": "errors",
     "ConfigError": "errors", "UnknownDatasetError": "errors", "BlankNotFilledError": "errors",

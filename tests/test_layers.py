@@ -25,7 +25,7 @@ FLOORS = {
     "questions": 8, "questions.*": 8,
     "runtime": 9,
     "catchup": 10,
-    "tools": 11, "tools.*": 11,
+    "tools": 11, "tools.*": 11, "catching_up": 11,
     "__main__": 12,
 }
 #: ``helpers/__init__.py`` only re-exports lazily (by name, in a dict), so it imports nothing itself.
