@@ -99,7 +99,7 @@ def describe_value(value):
     if shape is not None and type(value).__module__.startswith(("tensorflow", "keras")):
         return f"a TensorFlow tensor of shape {tuple(shape)}"
     if isinstance(value, (int, float, np.number)):
-        return repr(value)
+        return repr(value.item() if isinstance(value, np.number) else value)
     if isinstance(value, (list, tuple)):
         return f"a {type(value).__name__} of length {len(value)}"
     return f"a `{type(value).__name__}`"
@@ -160,7 +160,8 @@ class Question:
             raise
         except Exception as error:  # noqa: BLE001 – any learner error becomes feedback
             name = what or f"{getattr(function, '__name__', 'your function')}(...)"
-            inputs = ", ".join(describe_value(a) for a in (*args, *kwargs.values()))
+            inputs = [describe_value(a) for a in args]
+            inputs = ", ".join(inputs[:-1]) + " and " + inputs[-1] if len(inputs) > 1 else "".join(inputs)
             raise _LearnerCodeRaised(f"`{name}` on {inputs}" if inputs else f"`{name}`", error) from error
 
     def expect_function(self, value, name, signature):
@@ -218,11 +219,11 @@ class Question:
                                          f"`{self.name}.check()` again.", exc)
         except _LearnerCodeRaised as exc:
             return Result(UNCHECKABLE, f"Your code raised an error, so it could not be checked: {exc.what} "
-                                       f"raised `{one_line(exc.error)}`.", exc.error)
+                                       f"raised `{one_line(exc.error)}`", exc.error)
         except Exception as exc:  # noqa: BLE001 – e.g. a learner object of a kind no check foresaw
             names = ", ".join(f"`{v}`" for v in self.variables)
-            return Result(UNCHECKABLE, f"Checking {names} raised `{one_line(exc)}`. Is each one what the question "
-                                       f"asks for? (`{self.name}.hint()` helps.)", exc)
+            return Result(UNCHECKABLE, f"Using your answer ({names}) raised `{one_line(exc)}`: is it what the "
+                                       f"question asks for? (`{self.name}.hint()` helps.)", exc)
         return Result(CORRECT, note or "Well done.")
 
     def check(self, **values):

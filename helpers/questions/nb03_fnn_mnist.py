@@ -44,8 +44,8 @@ def _check_classifier(question, model, name="model"):
     shape = model.output_shape
     question.expect(len(shape) == 2 and shape[-1] == 10, f"The output should be one number per digit class "
                                                          f"(10 of them) for each image; the model outputs {shape}.")
-    out = question.call(ins.run_model, model, np.random.default_rng(0).random((4, 28, 28)).astype("float32"),
-                        what=f"{name}(images)")
+    images = np.random.default_rng(0).random((4, 28, 28)).astype("float32")
+    out = question.call(lambda x: ins.run_model(model, x), images, what=f"{name}(images)")
     question.expect(np.all(out >= 0) and np.allclose(out.sum(axis=1), 1.0, atol=1e-3),
                     "The outputs are not probabilities: for every image they should be ≥ 0 and add up to 1 "
                     "across the 10 classes. Check the output layer's activation.")

@@ -109,8 +109,8 @@ class BuildCNN(Question):
                     f"The output should be one row of 10 class probabilities per image; the model outputs shape "
                     f"{shape}. Turn the feature maps into one vector before the Dense output layer."
                     if len(shape) != 2 else f"The output should have one unit per class; it has {shape[-1]}.")
-        out = self.call(ins.run_model, model, np.random.default_rng(0).random((2, 28, 28, 1)).astype("float32"),
-                        what="model(images)")
+        images = np.random.default_rng(0).random((2, 28, 28, 1)).astype("float32")
+        out = self.call(lambda x: ins.run_model(model, x), images, what="model(images)")
         self.expect(np.all(out >= 0) and np.allclose(out.sum(axis=1), 1, atol=1e-3),
                     "The output layer should turn scores into probabilities that add up to 1.")
         convs = sum(isinstance(layer, keras.layers.Conv2D) for layer in layers)
