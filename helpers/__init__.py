@@ -22,6 +22,7 @@ _EXPORTS = {
     "load_mnist": "data", "load_abalone": "data",
     "fetch": "download", "DATASETS": "registry",
     "device_report": "device",
+    "training_devices": "distribute", "run_local_workers": "distribute", "trainer_script": "distribute",
     "show": "plotting", "plot_history": "plotting", "show_images": "plotting",
     "____": "checking", "Question": "checking",
     "WorkshopError": "errors", "DataNotFoundError": "errors", "DownloadError": "errors",
