@@ -5,6 +5,7 @@ Usage (repo root, data reachable, e.g. WORKSHOP_DATA_DIR=../shared/data)::
     python -m benchmarks            # quick mode: writes benchmarks/results-quick.{md,json}
     python -m benchmarks --full     # full mode (needs mnist.npz: python -m helpers prefetch)
     python -m benchmarks --tiny --out /tmp/b   # 1 epoch, a few hundred samples: a smoke test
+    python -m benchmarks --distributed   # samples/s for 1 and 2 replicas and 2 workers (benchmarks/distributed.py)
 
 Every solution runs as a plain script (nbconvert) in a fresh process; the
 reference models train in this process on the same splits.  No target is
@@ -125,7 +126,13 @@ def main(argv=None):
     mode.add_argument("--full", action="store_true", help="full mode (complete data, full epochs)")
     mode.add_argument("--tiny", action="store_true", help="smoke test: 1 epoch, a few hundred samples")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks", help="folder for results-<mode>.md/.json")
+    parser.add_argument("--distributed", action="store_true",
+                        help="only the distributed benchmark: 1 vs 2 replicas and 2 loopback workers")
     args = parser.parse_args(argv)
+    if args.distributed:
+        from . import distributed
+
+        return distributed.main(args.out, tiny=args.tiny)
     quick = not args.full
     mode = "tiny" if args.tiny else ("quick" if quick else "full")
     sys.path.insert(0, str(ROOT))

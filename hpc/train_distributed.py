@@ -47,6 +47,8 @@ def parse_args(argv=None):
     p.add_argument("--learning-rate", type=float, default=1e-3, help="for one replica; scaled × replicas")
     p.add_argument("--cpu-devices", type=int, default=2, help="logical CPU devices without a GPU (one process)")
     p.add_argument("--limit", type=int, default=0, help="train on the first N samples only (0: all)")
+    p.add_argument("--mixed-precision", action="store_true",
+                   help="compute in float16 (fast on recent NVIDIA GPUs; runs, slowly, on a CPU)")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--run-dir", type=Path, default=None, help="default runs/<SLURM_JOB_ID> or runs/local")
     p.add_argument("--dry-run", action="store_true", help="print the plan and exit without training")
@@ -102,17 +104,40 @@ def keras_numpy(variable):
     return keras.ops.convert_to_numpy(variable)
 
 
-def train_fit(strategy, model, data, args, epochs, global_batch):
+def _epoch_timer():
+    import keras
+
+    class EpochTimer(keras.callbacks.Callback):
+        """Appends each epoch's training time, without the validation pass, to ``seconds``."""
+
+        def __init__(self, seconds):
+            super().__init__()
+            self.seconds = seconds
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = self.end = time.perf_counter()
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.end = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seconds.append(self.end - self.start)
+
+    return EpochTimer
+
+
+def train_fit(strategy, model, data, args, epochs, global_batch, timer):
     """``model.fit`` with the callbacks a preemptible batch job needs; returns (first epoch, per-epoch losses)."""
     import keras
 
     (x_train, y_train), (x_val, y_val), _ = data
-    backup = args.run_dir / "backup"
+    backup, EpochTimer = args.run_dir / "backup", _epoch_timer()
     callbacks = [
         keras.callbacks.BackupAndRestore(str(backup)),  # resume here after preemption; deleted on success
         keras.callbacks.ModelCheckpoint(str(args.run_dir / "best.keras"), monitor="val_accuracy", save_best_only=True),
         keras.callbacks.TensorBoard(str(args.run_dir / "logs")),
         keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=2),
+        EpochTimer(timer),
     ]
     history = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=epochs,
                         batch_size=global_batch, callbacks=callbacks, verbose=2)
@@ -120,7 +145,7 @@ def train_fit(strategy, model, data, args, epochs, global_batch):
     return first, [float(v) for v in history.history.get("loss", [])]
 
 
-def train_custom(strategy, model, data, args, epochs, global_batch, learning_rate):
+def train_custom(strategy, model, data, args, epochs, global_batch, learning_rate, timer):
     """The GradientTape loop, distributed; a CheckpointManager makes it resumable. Returns (first epoch, losses)."""
     import keras
     import tensorflow as tf
@@ -128,6 +153,8 @@ def train_custom(strategy, model, data, args, epochs, global_batch, learning_rat
     (x_train, y_train), _, _ = data
     with strategy.scope():
         optimizer = keras.optimizers.Adam(learning_rate)
+        if args.mixed_precision:
+            optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
         optimizer.build(model.trainable_variables)  # now: a tf.function cannot create mirrored variables
         epoch = tf.Variable(0, dtype=tf.int64, trainable=False)  # epochs finished, saved with the weights
     loss_fn = keras.losses.SparseCategoricalCrossentropy(reduction=None)
@@ -136,7 +163,8 @@ def train_custom(strategy, model, data, args, epochs, global_batch, learning_rat
         with tf.GradientTape() as tape:
             per_example = loss_fn(y, model(x, training=True))
             loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch)
-        grads = tape.gradient(loss, model.trainable_variables)
+            scaled = optimizer.scale_loss(loss)  # mixed precision: scaled up so float16 gradients don't vanish
+        grads = tape.gradient(scaled, model.trainable_variables)  # apply_gradients scales them back
         optimizer.apply_gradients(zip(grads, model.trainable_variables))
         return loss
 
@@ -166,6 +194,7 @@ def train_custom(strategy, model, data, args, epochs, global_batch, learning_rat
             total += float(distributed_step(x, y))
             steps += 1
         losses.append(total / max(steps, 1))
+        timer.append(time.perf_counter() - start)
         epoch.assign(e + 1)
         manager.save(checkpoint_number=e + 1)  # every worker saves; only the chief's copy is kept
         with writer.as_default():
@@ -206,16 +235,20 @@ def main(argv=None):
     print(f"{task}: {name}, {replicas} replica(s), global batch {global_batch}, "
           f"learning rate {learning_rate:g}, loop {loop}", flush=True)
     data = load_data(quick, args.limit, args.seed)
+    if args.mixed_precision:
+        if not tf.config.list_physical_devices("GPU"):
+            print("note: mixed precision on a CPU is slower than float32; it pays off on GPUs", flush=True)
+        keras.mixed_precision.set_global_policy("mixed_float16")  # fit's compile adds the loss scaling
     args.run_dir.mkdir(parents=True, exist_ok=True)
     with strategy.scope():
         model = build_model()
         if loop == "fit":
             model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
                           metrics=["accuracy"])
-    start = time.perf_counter()
+    start, epoch_seconds = time.perf_counter(), []
     if loop == "fit":
         try:
-            first, losses = train_fit(strategy, model, data, args, epochs, global_batch)
+            first, losses = train_fit(strategy, model, data, args, epochs, global_batch, epoch_seconds)
         except ValueError as err:
             if resolver is None or "PerReplica" not in str(err):
                 raise
@@ -223,17 +256,20 @@ def main(argv=None):
             sys.exit(f"model.fit under MultiWorkerMirroredStrategy failed: {text}\nThis is keras-team/keras#20585 "
                      f"(Keras {keras.__version__}, TensorFlow {tf.__version__}). Fix: use --loop custom.")
     else:
-        first, losses = train_custom(strategy, model, data, args, epochs, global_batch, learning_rate)
-    seconds = time.perf_counter() - start
+        first, losses = train_custom(strategy, model, data, args, epochs, global_batch, learning_rate, epoch_seconds)
+    seconds, n = time.perf_counter() - start, len(data[0][0])
     x_test, y_test = data[2]
     probs = model.predict(x_test, batch_size=256, verbose=0) if loop == "fit" else model(x_test, training=False)
     accuracy = float((keras.ops.convert_to_numpy(probs).argmax(axis=1) == y_test).mean())
     if loop == "custom" and distribute.is_chief(strategy):
         model.save(args.run_dir / "final.keras")
     summary = {"task": task, "chief": distribute.is_chief(strategy), "replicas": replicas, "loop": loop,
+               "devices": list(strategy.extended.worker_devices),
                "global_batch_size": global_batch, "learning_rate": learning_rate, "first_epoch": first,
+               "mixed_precision": args.mixed_precision,
                "epochs": epochs, "losses": losses, "train_seconds": round(seconds, 3),
-               "samples_per_second": round(len(data[0][0]) * len(losses) / seconds, 1) if losses else None,
+               "epoch_seconds": [round(t, 3) for t in epoch_seconds],
+               "samples_per_epoch": n if loop == "fit" else n // global_batch * global_batch,
                "test_accuracy": accuracy, "weights_sha256": weights_sha256(model),
                "trainable_sha256": weights_sha256(model, trainable_only=True)}
     (args.run_dir / f"summary-{task}.json").write_text(json.dumps(summary, indent=2) + "\n")
