@@ -99,7 +99,7 @@ def test_lab_serves_exercises_and_runs_first_cells(lab):
     assert status == 200 and b"JupyterLab" in page
     _, listing = _get(f"{base}/api/contents/exercises", token)
     names = sorted(item["name"] for item in listing["content"] if item["name"].endswith(".ipynb"))
-    assert names == sorted(p.name for p in (ROOT / "solutions").glob("*.ipynb")) and len(names) == 5
+    assert names == sorted(p.name for p in (ROOT / "solutions").glob("*.ipynb")) and len(names) == 6
     _, model = _get(f"{base}/api/contents/exercises/{names[0]}", token)
     code = [c["source"] for c in model["content"]["cells"] if c["cell_type"] == "code"][:3]
     _, kernel = _get(f"{base}/api/kernels", token, method="POST", body={"name": "python3", "path": "exercises"})
