@@ -1,6 +1,7 @@
-# Keras workshop kit. Two commands:
+# Keras workshop kit. Main commands:
 #   make lab    set everything up (first time only) and open the exercises in JupyterLab
 #   make test   set everything up (first time only) and run the whole test suite
+#   make slides export the lectures as offline reveal.js decks into slides/
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -8,7 +9,7 @@ PORT   ?= 8888
 PYTEST_ARGS ?= -n 2 --dist loadfile
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test setup doctor exercises clean
+.PHONY: lab test setup doctor exercises slides clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; v=sys.version_info[:2]; sys.exit(0 if (3,10)<=v<=(3,13) else "Python 3.10-3.13 is needed, found %d.%d. Fix: make PYTHON=python3.12 ..." % v)'
@@ -19,11 +20,16 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 setup: $(VENV)/.installed
 
+# Test-only packages (Playwright for the browser tests), on top of the kit's own.
+$(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
+	$(PY) -m pip install -r requirements-test.txt
+	@touch $@
+
 lab: setup
 	$(PY) -m helpers doctor --no-network || true
 	$(VENV)/bin/jupyter lab --port=$(PORT) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/exercises $(ROOT_FLAG)
 
-test: setup
+test: setup $(VENV)/.installed-test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 doctor: setup
@@ -32,5 +38,8 @@ doctor: setup
 exercises: setup
 	$(PY) -m helpers exercises
 
+slides: setup
+	$(PY) -m helpers slides
+
 clean:
-	rm -rf $(VENV) .pytest_cache figures
+	rm -rf $(VENV) .pytest_cache figures slides build/slides-npm

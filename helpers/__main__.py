@@ -1,4 +1,4 @@
-"""Command line: ``python -m helpers {doctor,prefetch,exercises,execute}``."""
+"""Command line: ``python -m helpers {doctor,prefetch,exercises,execute,slides}``."""
 
 import argparse
 import sys
@@ -62,6 +62,17 @@ def _execute(args):
     return 0
 
 
+def _slides(args):
+    from .tools.slides import build, fetch_assets
+
+    if args.fetch_only:
+        for name, path in fetch_assets().items():
+            print(f"ok      {name:<10} {path}  (SHA-256 verified)")
+        return 0
+    build(args.notebooks or None, out_dir=args.out)
+    return 0
+
+
 def main(argv=None):
     """Entry point; returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m helpers", description="Keras workshop kit tools.")
@@ -89,6 +100,12 @@ def main(argv=None):
     p.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
     p.add_argument("--full", action="store_true", help="full mode instead of quick mode")
     p.set_defaults(func=_execute)
+
+    p = sub.add_parser("slides", help="export lectures as offline reveal.js decks (slides/<name>.slides.html)")
+    p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="default: every notebooks/*.ipynb")
+    p.add_argument("--out", default="slides", metavar="DIR", help="output folder (default: slides)")
+    p.add_argument("--fetch-only", action="store_true", help="only fetch and verify the npm assets")
+    p.set_defaults(func=_slides)
 
     args = parser.parse_args(argv)
     try:

@@ -1,0 +1,1 @@
+"""Authoring tools for instructors and maintainers (slides); not imported by the notebooks."""
