@@ -11,11 +11,14 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: lab test setup doctor exercises slides clean
 
+# jupyterlab-rise (live slides) pulls in jupyterlab-mathjax3, a JupyterLab 3 extension that
+# JupyterLab 4 lists as incompatible; JupyterLab 4 has MathJax built in, so it is disabled.
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; v=sys.version_info[:2]; sys.exit(0 if (3,10)<=v<=(3,13) else "Python 3.10-3.13 is needed, found %d.%d. Fix: make PYTHON=python3.12 ..." % v)'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
 	$(PY) -m pip install -r requirements.txt
+	$(VENV)/bin/jupyter labextension disable --level=sys_prefix @jupyterlab/mathjax3-extension
 	@touch $@
 
 setup: $(VENV)/.installed
