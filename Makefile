@@ -33,6 +33,7 @@ lab: setup
 	$(VENV)/bin/jupyter lab --port=$(PORT) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/exercises $(ROOT_FLAG)
 
 test: setup $(VENV)/.installed-test
+	$(PY) -m helpers slides --fetch-only   # the decks' npm assets (SHA-256 checked), before sockets are blocked
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 doctor: setup

@@ -178,9 +178,7 @@ class Notebook:
         return self.cell(i).locator(".jp-OutputArea")
 
     def output_text(self, i):
-        area = self.output(i)
-        area.scroll_into_view_if_needed()  # off-screen output is not rendered, and has no text
-        return area.inner_text()
+        return _rendered_text(self.output(i))
 
 
 def _open(page, lab, name):
@@ -224,6 +222,14 @@ _CONTRAST = """(box) => {
   const parts = [box.querySelector('.workshop-feedback-label'), ...box.querySelectorAll('span, code, pre')];
   return Math.min(...parts.filter(Boolean).map(ratio));
 }"""
+
+
+def _rendered_text(locator):
+    """The text of an element once JupyterLab has rendered it (off-screen output has no text)."""
+    locator.scroll_into_view_if_needed()
+    locator.page.wait_for_function("e => e.innerText.trim().length > 0", arg=locator.element_handle(),
+                                   timeout=10_000)
+    return locator.inner_text()
 
 
 def _feedback(nb, cell, kind):
@@ -348,8 +354,12 @@ def test_cnn_exercise_runs_to_the_end_in_jupyterlab(browser, lab, shots):
     assert page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']").count() == 0
     epochs = re.findall(r"Epoch (\d+)/(\d+)", nb.output_text(fit))
     assert epochs and epochs[-1][0] == epochs[-1][1], f"training did not finish: {epochs}"
-    labels = page.locator(".workshop-feedback-label").all_inner_texts()
-    assert labels and all(text.endswith("· Correct") for text in labels), labels
+    labels = []
+    for label in page.locator(".workshop-feedback-label").all():
+        labels.append(_rendered_text(label))
+    checks = sorted(set(re.findall(r"\b(q\d)\.check\(\)", "\n".join(c.source for c in cells))))
+    assert sorted(text.split(" · ")[0] for text in labels) == checks, (labels, checks)
+    assert all(text.endswith(" · Correct") for text in labels), labels
     problems.assert_none()
     page.close()
 
