@@ -185,10 +185,14 @@ def _open(page, lab, name):
     page.goto(f"{lab['base']}/lab/tree/{name}?reset&token={lab['token']}")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
-    news = page.locator(".jp-Notification-Toast-content", has_text="notified about official Jupyter news")
-    if news.count():  # JupyterLab asks once whether to fetch news; a learner says No
-        news.get_by_role("button", name="No").click()
     return Notebook(page)
+
+
+def _dismiss_news(page):
+    """JupyterLab asks once whether to fetch Jupyter news (a toast over the notebook); a learner says No."""
+    if page.get_by_text("notified about official Jupyter news").count():
+        page.get_by_role("button", name="No", exact=True).click()
+        page.wait_for_timeout(800)  # the toast slides away
 
 
 def _answers(name):
@@ -292,8 +296,9 @@ def test_warmup_in_jupyterlab(browser, lab, shots):
         if theme != "JupyterLab Light":
             _theme(page, theme)
         contrast[theme] = {kind: box.evaluate(_CONTRAST) for kind, box in boxes.items()}
-        nb.cell(q1_check - 1).scroll_into_view_if_needed()
-        page.evaluate("document.querySelector('.jp-WindowedPanel-outer').scrollBy(0, 250)")
+        _dismiss_news(page)
+        correct.evaluate("e => e.scrollIntoView({block: 'start'})")
+        page.evaluate("document.querySelector('.jp-WindowedPanel-outer').scrollBy(0, -120)")
         page.screenshot(path=shots / f"01-feedback-{theme.split()[-1].lower()}.png")
         for kind, ratio in contrast[theme].items():
             assert ratio >= WCAG_AA, f"{kind} box: contrast {ratio:.2f} < {WCAG_AA} in {theme}"
