@@ -135,6 +135,21 @@ class Problems:
 _BUSY = "!Array.from(document.querySelectorAll('.jp-InputPrompt')).some(e => e.textContent.includes('*'))"
 
 
+def _scroll(locator):
+    """Scroll an element into view; JupyterLab renders off-screen cells lazily and re-attaches cells as it
+    renders, so an element can be replaced mid-scroll: then look it up again."""
+    from playwright.sync_api import Error
+
+    for attempt in range(10):
+        try:
+            locator.scroll_into_view_if_needed(timeout=15_000)
+            return locator
+        except Error as err:
+            if "not attached" not in str(err) or attempt == 9:
+                raise
+            locator.page.wait_for_timeout(300)
+
+
 class Notebook:
     """Drive one open notebook with the keyboard, the way a learner does."""
 
@@ -142,9 +157,7 @@ class Notebook:
         self.page = page
 
     def cell(self, i):
-        cell = self.page.locator(".jp-Notebook .jp-Cell").nth(i)
-        cell.scroll_into_view_if_needed()  # JupyterLab renders off-screen cells lazily
-        return cell
+        return _scroll(self.page.locator(".jp-Notebook .jp-Cell").nth(i))
 
     def select(self, i):
         self.cell(i).locator(".jp-InputPrompt").first.click()
@@ -230,7 +243,7 @@ _CONTRAST = """(box) => {
 
 def _rendered_text(locator):
     """The text of an element once JupyterLab has rendered it (off-screen output has no text)."""
-    locator.scroll_into_view_if_needed()
+    _scroll(locator)
     locator.page.wait_for_function("e => e.innerText.trim().length > 0", arg=locator.element_handle(),
                                    timeout=10_000)
     return locator.inner_text()
@@ -239,7 +252,7 @@ def _rendered_text(locator):
 def _feedback(nb, cell, kind):
     box = nb.output(cell).locator(f".workshop-feedback-{kind.replace(' ', '-')}")
     box.wait_for(state="attached", timeout=30_000)
-    box.scroll_into_view_if_needed()  # off-screen output is not rendered, and has no text
+    _scroll(box)  # off-screen output is not rendered, and has no text
     box.wait_for(state="visible", timeout=30_000)
     return box
 
@@ -261,8 +274,12 @@ def test_warmup_in_jupyterlab(browser, lab, shots):
     q1_blank, q1_check = _index(name, "z = ____"), _index(name, "q1.check()")
     nb = _open(page, lab, name)
     page.screenshot(path=shots / "01-opened.png")
+    from playwright.sync_api import expect
+
+    exercises = sorted(p.name for p in (ROOT / "exercises").glob("*.ipynb"))
+    expect(page.locator(".jp-DirListing-itemText", has_text=".ipynb")).to_have_count(len(exercises), timeout=30_000)
     listed = page.locator(".jp-DirListing-itemText").all_inner_texts()
-    assert sorted(n for n in listed if n.endswith(".ipynb")) == sorted(p.name for p in (ROOT / "exercises").glob("*.ipynb"))
+    assert sorted(n for n in listed if n.endswith(".ipynb")) == exercises
     for i in range(q1_blank):
         nb.run(i)
     assert "TensorFlow" in nb.output_text(_index(name, "device_report"))
@@ -320,7 +337,7 @@ def test_warmup_in_jupyterlab(browser, lab, shots):
             assert label == f"{match.group(1)} · Correct"
         if "helpers.show(" in cell.source:
             img = nb.output(shown).locator("img").first
-            img.scroll_into_view_if_needed()
+            _scroll(img)
             img.wait_for(state="visible")
             assert img.evaluate("i => i.complete && i.naturalWidth > 100 && i.naturalHeight > 100")
     page.screenshot(path=shots / "01-end.png")
