@@ -128,7 +128,7 @@ def test_question_outcomes_and_script_behaviour(capsys, monkeypatch):
         q.check(square=lambda x: x + 1)
     monkeypatch.setenv("WORKSHOP_STRICT", "0")  # e.g. a one-epoch benchmark run: report, carry on
     q.check(square=lambda x: x + 1)
-    assert "q9 incorrect" in capsys.readouterr().out.lower()
+    assert "q9 · incorrect" in capsys.readouterr().out.lower()
     monkeypatch.delenv("WORKSHOP_STRICT")
     q.hint()
     assert "Multiply" in capsys.readouterr().out
