@@ -1,28 +1,38 @@
-# Keras workshop kit. Two commands:
+# Keras workshop kit. Main commands:
 #   make lab    set everything up (first time only) and open the exercises in JupyterLab
 #   make test   set everything up (first time only) and run the whole test suite
+#   make slides export the lectures as offline reveal.js decks into slides/
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8888
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
-.PHONY: lab test setup doctor exercises workspace clean
+.PHONY: lab test setup doctor exercises workspace slides clean
 
+# jupyterlab-rise (live slides) pulls in jupyterlab-mathjax3, a JupyterLab 3 extension that
+# JupyterLab 4 lists as incompatible; JupyterLab 4 has MathJax built in, so it is disabled.
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; v=sys.version_info[:2]; sys.exit(0 if (3,10)<=v<=(3,13) else "Python 3.10-3.13 is needed, found %d.%d. Fix: make PYTHON=python3.12 ..." % v)'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
 	$(PY) -m pip install -r requirements.txt
+	$(VENV)/bin/jupyter labextension disable --level=sys_prefix @jupyterlab/mathjax3-extension
 	@touch $@
 
 setup: $(VENV)/.installed
+
+# Test-only packages (Playwright for the browser tests), on top of the kit's own.
+$(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
+	$(PY) -m pip install -r requirements-test.txt
+	@touch $@
 
 lab: setup
 	$(PY) -m helpers doctor --no-network || true
 	$(PY) -m helpers lab --port=$(PORT)
 
-test: setup
+test: setup $(VENV)/.installed-test
+	$(PY) -m helpers slides --fetch-only   # the decks' npm assets (SHA-256 checked), before sockets are blocked
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 doctor: setup
@@ -34,5 +44,8 @@ exercises: setup
 workspace: setup
 	$(PY) -m helpers workspace
 
+slides: setup
+	$(PY) -m helpers slides
+
 clean:
-	rm -rf $(VENV) .pytest_cache figures
+	rm -rf $(VENV) .pytest_cache figures slides build/slides-npm

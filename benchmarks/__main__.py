@@ -5,6 +5,7 @@ Usage (repo root, data reachable, e.g. WORKSHOP_DATA_DIR=../shared/data)::
     python -m benchmarks            # quick mode: writes benchmarks/results-quick.{md,json}
     python -m benchmarks --full     # full mode (needs mnist.npz: python -m helpers prefetch)
     python -m benchmarks --tiny --out /tmp/b   # 1 epoch, a few hundred samples: a smoke test
+    python -m benchmarks --distributed   # samples/s for 1 and 2 replicas and 2 workers (benchmarks/distributed.py)
 
 Every solution runs as a plain script (nbconvert) in a fresh process; the
 reference models train in this process on the same splits.  No target is
@@ -128,7 +129,13 @@ def main(argv=None):
     parser.add_argument("--solution-runs", type=Path, metavar="DIR",
                         help="reuse script runs saved as DIR/<notebook>.json (helpers.tools.scripts.ScriptRun) "
                              "instead of running the solutions again (the test suite does this)")
+    parser.add_argument("--distributed", action="store_true",
+                        help="only the distributed benchmark: 1 vs 2 replicas and 2 loopback workers")
     args = parser.parse_args(argv)
+    if args.distributed:
+        from . import distributed
+
+        return distributed.main(args.out, tiny=args.tiny)
     quick = not args.full
     mode = "tiny" if args.tiny else ("quick" if quick else "full")
     sys.path.insert(0, str(ROOT))

@@ -23,13 +23,15 @@ _EXPORTS = {
     "CLASS_NAMES": "data",
     "fetch": "download", "DATASETS": "registry",
     "device_report": "device",
+    "training_devices": "distribute", "run_local_workers": "distribute", "trainer_script": "distribute",
     "show": "plotting", "plot_history": "plotting", "show_images": "plotting",
     "____": "checking", "Question": "checking", "catch_up": "catching_up",
     "WorkshopError": "errors", "DataNotFoundError": "errors", "DownloadError": "errors",
     "ChecksumError": "errors", "CorruptDataError": "errors", "CacheNotWritableError": "errors", "DataNotReadableError": "errors",
     "ConfigError": "errors", "UnknownDatasetError": "errors", "BlankNotFilledError": "errors",
     "CheckFailedError": "errors", "NotebookSourceError": "errors",
-    "OutputNotWritableError": "errors", "MetricTypeError": "errors",
+    "OutputNotWritableError": "errors", "MetricTypeError": "errors", "DeviceConfigError": "errors",
+    "WorkerFailedError": "errors", "TrainerNotFoundError": "errors",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -1,4 +1,4 @@
-"""Command line: ``python -m helpers {lab,workspace,doctor,prefetch,run,exercises,execute}``."""
+"""Command line: ``python -m helpers {lab,workspace,doctor,prefetch,run,exercises,execute,slides}``."""
 
 import argparse
 import sys
@@ -88,7 +88,7 @@ def _workspace(args):
 
 
 def _lab(args, extra):
-    import subprocess
+    import os
 
     from .tools.workspace import lab_command, prepare, workspace_dir
 
@@ -99,7 +99,8 @@ def _lab(args, extra):
     if args.dry_run:
         print(" ".join(cmd))
         return 0
-    return subprocess.call(cmd)
+    sys.stdout.flush()
+    os.execv(cmd[0], cmd)  # become JupyterLab: Ctrl-C and the signals of a job reach it directly
 
 
 def _run(args, extra):
@@ -113,6 +114,17 @@ def _run(args, extra):
     print(f"[{args.notebook} as a script: exit {result.returncode}, {result.wall_seconds:.1f} s, "
           f"peak memory {result.peak_memory_mib:.0f} MiB; outputs in {result.workdir}]")
     return result.returncode
+
+
+def _slides(args):
+    from .tools.slides import build, fetch_assets
+
+    if args.fetch_only:
+        for name, path in fetch_assets().items():
+            print(f"ok      {name:<10} {path}  (SHA-256 verified)")
+        return 0
+    build(args.notebooks or None, out_dir=args.out)
+    return 0
 
 
 def main(argv=None):
@@ -161,6 +173,12 @@ def main(argv=None):
     p.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
     p.add_argument("--full", action="store_true", help="full mode instead of quick mode")
     p.set_defaults(func=_execute)
+
+    p = sub.add_parser("slides", help="export lectures as offline reveal.js decks (slides/<name>.slides.html)")
+    p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="default: every notebooks/*.ipynb")
+    p.add_argument("--out", default="slides", metavar="DIR", help="output folder (default: slides)")
+    p.add_argument("--fetch-only", action="store_true", help="only fetch and verify the npm assets")
+    p.set_defaults(func=_slides)
 
     args, extra = parser.parse_known_args(argv)
     if extra and not getattr(args, "takes_extra", False):

@@ -34,7 +34,6 @@ Helpers for authors: :meth:`Question.call` runs learner code (an exception becom
 turn a wrong type into *incorrect*.  Declarative bases are in :mod:`helpers.question_kinds`.
 """
 
-import html
 import inspect
 import re
 from dataclasses import dataclass, field
@@ -260,17 +259,7 @@ def _must_raise():
     return (not context.in_kernel()) if strict is None else strict
 
 
-_COLOURS = {CORRECT: "#2e7d32", INCORRECT: "#c62828", NOT_ATTEMPTED: "#1565c0", "hint": "#6a1b9a",
-            "solution": "#37474f"}
-
-
 def _show(name, kind, message, code=False):
-    in_kernel = context.in_kernel
-    label = f"{name} {kind}".capitalize() if kind != CORRECT else f"{name}: Correct"
-    if in_kernel():
-        from IPython.display import HTML, display
+    from .feedback import show
 
-        body = f"<pre>{html.escape(message)}</pre>" if code else html.escape(message)
-        display(HTML(f'<div style="color:{_COLOURS.get(kind, "#000")}"><b>{html.escape(label)}:</b> {body}</div>'))
-    else:
-        print(f"{label}:\n{message}" if code else f"{label}: {message}")
+    show(name, kind, message, code=code)

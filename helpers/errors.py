@@ -21,6 +21,9 @@ __all__ = [
     "NotebookSourceError",
     "OutputNotWritableError",
     "MetricTypeError",
+    "DeviceConfigError",
+    "WorkerFailedError",
+    "TrainerNotFoundError",
 ]
 
 
@@ -78,3 +81,15 @@ class OutputNotWritableError(WorkshopError, PermissionError):
 
 class MetricTypeError(WorkshopError, TypeError):
     """A value given to ``run.finish()`` is not a number."""
+
+
+class DeviceConfigError(WorkshopError, RuntimeError):
+    """TensorFlow's devices were initialised before they could be split into logical devices."""
+
+
+class WorkerFailedError(WorkshopError, RuntimeError):
+    """A worker process of a local multi-worker run failed or timed out."""
+
+
+class TrainerNotFoundError(WorkshopError, FileNotFoundError):
+    """``hpc/train_distributed.py`` is not next to the helpers package."""

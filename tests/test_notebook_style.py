@@ -83,8 +83,8 @@ def test_check_command_passes_on_the_repo():
     assert "in sync" in proc.stdout
 
 
-def test_there_are_five_hands_on_notebooks():
-    assert [p.stem[:2] for p in SOLUTIONS] == ["01", "02", "03", "04", "05"]
+def test_there_are_six_hands_on_notebooks():
+    assert [p.stem[:2] for p in SOLUTIONS] == ["01", "02", "03", "04", "05", "06"]
     assert [p.name for p in SOLUTIONS] == sorted(p.name for p in (ROOT / "exercises").glob("*.ipynb"))
 
 

@@ -22,6 +22,7 @@ BUILTINS = {
     "BlankNotFilledError": NotImplementedError,
     "CheckFailedError": AssertionError, "NotebookSourceError": ValueError,
     "OutputNotWritableError": PermissionError, "MetricTypeError": TypeError,
+    "DeviceConfigError": RuntimeError, "WorkerFailedError": RuntimeError, "TrainerNotFoundError": FileNotFoundError,
 }
 
 

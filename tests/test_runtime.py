@@ -123,12 +123,12 @@ def test_question_outcomes_and_script_behaviour(capsys, monkeypatch):
     assert q.evaluate(square=helpers.____).outcome == checking.NOT_ATTEMPTED
     square = lambda x: x * x  # noqa: E731  (read from the caller's namespace)
     q.check()
-    assert "q9: Correct" in capsys.readouterr().out
+    assert "q9 · Correct" in capsys.readouterr().out
     with pytest.raises(CheckFailedError, match="incorrect"):  # a script raises on failure
         q.check(square=lambda x: x + 1)
     monkeypatch.setenv("WORKSHOP_STRICT", "0")  # e.g. a one-epoch benchmark run: report, carry on
     q.check(square=lambda x: x + 1)
-    assert "q9 incorrect" in capsys.readouterr().out.lower()
+    assert "q9 · incorrect" in capsys.readouterr().out.lower()
     monkeypatch.delenv("WORKSHOP_STRICT")
     q.hint()
     assert "Multiply" in capsys.readouterr().out

@@ -40,7 +40,7 @@ def test_runs_as_plain_script_after_nbconvert(path, tmp_path_factory):
     for figure in figures:
         assert figure.read_bytes()[:8] == PNG and figure.stat().st_size > 2000
     for name in set(re.findall(r"\b(q\d)\.check\(\)", body)):
-        assert f"{name}: Correct" in run.stdout, f"{name} did not report Correct"
+        assert f"{name} · Correct" in run.stdout, f"{name} did not report Correct"
     # the machine-readable summary: ./outputs/<notebook>.json
     summary = run.summary
     assert summary["notebook"] == path.stem and summary["mode"] in ("quick", "full")

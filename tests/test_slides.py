@@ -1,10 +1,17 @@
-"""Lecture notebooks export to reveal.js slides with nbconvert, with the slides their metadata asks for."""
+"""Lecture notebooks make readable offline decks: slide metadata, speaker notes, no test markers, local assets.
 
+The browser side (reveal.js starts with the network blocked, nothing overflows a slide) is in test_browser.py.
+"""
+
+import hashlib
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
+
+from helpers.errors import ChecksumError
+from helpers.tools import slides
 
 ROOT = Path(__file__).resolve().parent.parent
 LECTURES = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -15,6 +22,21 @@ def ids(p):
     return p.stem
 
 
+def _kind(cell):
+    return cell.metadata.get("slideshow", {}).get("slide_type")
+
+
+def _slides(nb):
+    """The cells of each slide (a new one at every slide or subslide cell), after the deck's clean-up."""
+    groups = []
+    for cell in slides.clean_notebook(nb).cells:
+        if _kind(cell) in ("slide", "subslide"):
+            groups.append([])
+        if groups:
+            groups[-1].append(cell)
+    return groups
+
+
 def test_five_numbered_lectures():
     assert [p.name[:3] for p in LECTURES] == ["L1_", "L2_", "L3_", "L4_", "L5_"]
 
@@ -22,31 +44,99 @@ def test_five_numbered_lectures():
 @pytest.mark.parametrize("path", LECTURES, ids=ids)
 def test_every_cell_carries_slide_metadata(path):
     nb = nbformat.read(path, as_version=4)
-    kinds = [c.metadata.get("slideshow", {}).get("slide_type") for c in nb.cells]
+    kinds = [_kind(c) for c in nb.cells]
     assert set(kinds) <= TYPES, f"unknown or missing slide types: {set(kinds) - TYPES}"
     assert kinds[0] == "slide", "the title cell opens the deck"
     params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
     assert params.metadata["slideshow"]["slide_type"] == "skip", "the parameters cell is not shown"
     assert kinds.count("slide") >= 8, "a lecture has at least 8 slides"
     assert nb.metadata.get("celltoolbar") == "Slideshow"
+    assert nb.metadata.get("rise", {}).get("theme") == "white", "RISE's default theme loads fonts from Google"
+    assert "docs/notation.md" in nb.cells[0].source, "the title cell links the notation page"
+    for cell in nb.cells:  # hidden test cells never reach a slide
+        if "remove-cell" in cell.metadata.get("tags", []):
+            assert _kind(cell) == "skip", f"cell {cell.id} is tagged remove-cell but is on a slide"
 
 
 @pytest.mark.parametrize("path", LECTURES, ids=ids)
-def test_slides_export_holds_the_expected_slides(path):
-    from nbconvert import SlidesExporter
-
+def test_every_slide_has_speaker_notes(path):
     nb = nbformat.read(path, as_version=4)
-    html, _ = SlidesExporter().from_notebook_node(nb)
-    kinds = [c.metadata["slideshow"]["slide_type"] for c in nb.cells]
+    groups = _slides(nb)
+    assert len(groups) == slides.slide_count(nb)
+    for group in groups:
+        title = next((c.source.splitlines()[0] for c in group if c.cell_type == "markdown"), group[0].source[:40])
+        notes = [c.source for c in group if _kind(c) == "notes"]
+        assert notes and len(" ".join(notes)) >= 150, f"slide {title!r} has no real speaker notes: {notes}"
+
+
+@pytest.mark.parametrize("path", LECTURES, ids=ids)
+def test_key_points_close_the_lecture(path):
+    nb = nbformat.read(path, as_version=4)
+    key = [c for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("## Key points")]
+    assert len(key) == 1, "one 'Key points' slide"
+    bullets = [line for line in key[0].source.splitlines() if line.startswith("- ")]
+    assert 3 <= len(bullets) <= 5, f"3-5 key points, found {len(bullets)}"
+
+
+@pytest.mark.parametrize("path", LECTURES, ids=ids)
+def test_offline_deck_holds_the_expected_slides(path, tmp_path):
+    nb = nbformat.read(path, as_version=4)
+    html = slides.export_deck(path, tmp_path).read_text()
+    shown = slides.clean_notebook(nb).cells
+    kinds = [_kind(c) for c in shown]
     deck = html[html.index('<div class="slides">'):]
     # reveal.js: one outer <section> per slide, one inner <section> per slide and per subslide
     assert deck.count("<section") == 2 * kinds.count("slide") + kinds.count("subslide")
     assert deck.count('<div class="fragment">') == kinds.count("fragment")
     assert deck.count('<aside class="notes">') == kinds.count("notes")
-    shown = set(re.findall(r'id="cell-id=([^"]+)"', deck))
-    for cell, kind in zip(nb.cells, kinds):
-        assert (cell.id in shown) == (kind != "skip"), f"cell {cell.id} ({kind}) shown wrongly"
-    for cell in nb.cells:  # every figure made it into the deck
-        for out in cell.get("outputs", []):
-            if "image/png" in out.get("data", {}):
+    on_slides = set(re.findall(r'id="cell-id=([^"]+)"', deck))
+    kept = {c.id for c in shown}
+    for cell in nb.cells:
+        assert (cell.id in on_slides) == (_kind(cell) != "skip" and cell.id in kept), f"cell {cell.id} shown wrongly"
+        for out in cell.get("outputs", []):  # every figure made it into the deck
+            if "image/png" in out.get("data", {}) and _kind(cell) != "skip":
                 assert out["data"]["image/png"][:40] in deck
+    assert "NBVAL" not in deck, "test markers on a slide"
+    assert "jp-InputPrompt" not in deck and "jp-OutputPrompt" not in deck, "In [n]: prompts on slides"
+    for cell in shown:  # plotting and extra code show their output only
+        if slides.hides_input(cell) and _kind(cell) != "skip":
+            first_line = cell.source.splitlines()[0]
+            assert f'id="cell-id={cell.id}"' in deck and "jp-Cell-inputWrapper" not in _cell_html(deck, cell.id), \
+                f"the input of {first_line!r} is on a slide"
+    # everything the deck loads is local: no http(s) in src= or href= except the notation link and keras.io pointers
+    remote = re.findall(r'(?:src|href)="(https?://[^"]+)"', html)
+    assert all(not url.endswith((".js", ".css", ".mjs")) for url in remote), remote
+    for key, url in slides.ASSET_URLS.items():
+        assert url in html, f"{key} does not point at the local copy"
+
+
+def _cell_html(deck, cell_id):
+    start = deck.index(f'id="cell-id={cell_id}"')
+    nxt = deck.find('id="cell-id=', start + 10)
+    return deck[start:nxt if nxt > 0 else None]
+
+
+def test_assets_are_verified_against_the_lock_file(tmp_path):
+    pins = slides.locked_packages()
+    assert set(pins) == {"reveal.js", "requirejs", "jquery", "mathjax"}
+    assert all(re.fullmatch(r"[0-9a-f]{64}", p["sha256"]) for p in pins.values())
+    name, pin = next(iter(pins.items()))
+    fake = tmp_path / f"{name}-{pin['version']}.tgz"
+    fake.write_bytes(b"not the real tarball")
+    with pytest.raises(ChecksumError, match=hashlib.sha256(b"not the real tarball").hexdigest()):
+        slides.fetch_assets(tmp_path)
+
+
+def test_deck_cleanup_strips_markers_and_hides_plot_code():
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(1)"),
+        nbformat.v4.new_code_cell("plt.plot([1, 2])\nhelpers.show('x')"),
+        nbformat.v4.new_code_cell("# extra code – labels\nax.set_xlabel('x')"),
+        nbformat.v4.new_code_cell("assert True", metadata={"tags": ["remove-cell"]}),
+        nbformat.v4.new_code_cell("model.fit(x, y)"),
+    ])
+    clean = slides.clean_notebook(nb)
+    assert [c.source for c in clean.cells][0] == "print(1)" and len(clean.cells) == 4
+    hidden = [c.metadata.get("transient", {}).get("remove_source", False) for c in clean.cells]
+    assert hidden == [False, True, True, False]
+    assert nb.cells[0].source.startswith("# NBVAL"), "the notebook itself is untouched"

@@ -1,0 +1,235 @@
+"""Offline reveal.js decks of the lectures: ``python -m helpers slides`` (``make slides``).
+
+Every lecture in ``notebooks/`` becomes ``slides/<name>.slides.html``, and the
+scripts a deck needs (reveal.js 4, require.js, jQuery, MathJax 2) are copied
+next to it under ``slides/assets/``.  Nothing is loaded from the network when
+the deck is shown, so the folder can go on a USB stick.
+
+The scripts come from the npm registry at build time (``npm pack``, or the
+registry's tarball URL when ``npm`` is missing), cached under
+``build/slides-npm/`` and verified against the SHA-256 sums committed in
+``helpers/tools/slides-assets.lock.json``.
+
+What a deck leaves out, so the slides stay readable:
+
+* the input of plotting cells (a ``helpers.show(...)`` call), of cells that
+  start with ``# extra code`` and of cells tagged ``remove-input`` (the
+  figure or output stays);
+* cells tagged ``remove-cell`` (hidden test cells);
+* ``# NBVAL_...`` test markers and the ``In [n]:`` prompts.
+"""
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import tarfile
+import time
+import urllib.request
+from pathlib import Path
+
+from ..errors import ChecksumError, DownloadError, NotebookSourceError
+
+__all__ = ["LOCK_FILE", "ASSET_URLS", "locked_packages", "fetch_assets", "copy_assets", "hides_input",
+           "clean_notebook", "slide_count", "export_deck", "build"]
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCK_FILE = Path(__file__).resolve().parent / "slides-assets.lock.json"
+_TEMPLATES = Path(__file__).resolve().parent / "slides_template"
+_CACHE = ROOT / "build" / "slides-npm"
+# npm package -> folder under assets/, and the files or folders (ending in "/") a deck needs
+_FILES = {
+    "reveal.js": ("reveal.js", ["LICENSE", "dist/reveal.css", "dist/reset.css", "dist/reveal.js", "dist/theme/",
+                                "plugin/notes/notes.js"]),
+    "requirejs": ("requirejs", ["require.js"]),
+    "jquery": ("jquery", ["LICENSE.txt", "dist/jquery.min.js"]),
+    "mathjax": ("mathjax", ["LICENSE", "MathJax.js", "config/TeX-AMS_CHTML-full.js", "config/Safe.js",
+                            "extensions/", "jax/input/TeX/", "jax/output/CommonHTML/", "jax/element/",
+                            "localization/en/", "fonts/HTML-CSS/TeX/woff/", "fonts/HTML-CSS/TeX/otf/"]),
+}
+#: nbconvert SlidesExporter settings pointing a deck at its local copies (relative to the deck).
+ASSET_URLS = {
+    "reveal_url_prefix": "assets/reveal.js",
+    "require_js_url": "assets/requirejs/require.js",
+    "jquery_url": "assets/jquery/dist/jquery.min.js",
+    "mathjax_url": "assets/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe",
+}
+_NBVAL = re.compile(r"^[ \t]*# NBVAL_[A-Z_]+[ \t]*\n?", re.MULTILINE)
+
+
+def locked_packages():
+    """The pinned npm packages: ``{name: {"version": ..., "sha256": ...}}`` from the lock file."""
+    return json.loads(LOCK_FILE.read_text())["packages"]
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _download(name, version, cache):
+    npm = shutil.which("npm")
+    if npm:
+        proc = subprocess.run([npm, "pack", f"{name}@{version}", "--pack-destination", str(cache), "--silent"],
+                              capture_output=True, text=True)
+        if proc.returncode == 0:
+            return
+        problem = proc.stderr.strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
+    else:
+        url = f"https://registry.npmjs.org/{name}/-/{name}-{version}.tgz"
+        try:
+            with urllib.request.urlopen(url, timeout=60) as resp:
+                (cache / f"{name}-{version}.tgz").write_bytes(resp.read())
+            return
+        except OSError as err:
+            problem = [f"{url}: {err}"]
+    raise DownloadError(f"Could not fetch the npm package {name}@{version} for the slides: {problem[0]}. "
+                        f"Fix: build the slides on a machine that reaches registry.npmjs.org, or copy "
+                        f"{name}-{version}.tgz (from `npm pack {name}@{version}`) into {cache}.")
+
+
+def fetch_assets(cache=None):
+    """Make sure every locked npm tarball is in ``cache`` with the right SHA-256.
+
+    Args:
+        cache: Folder for the tarballs; default ``build/slides-npm`` in the kit.
+
+    Returns:
+        dict[str, pathlib.Path]: package name -> verified tarball.
+
+    Raises:
+        DownloadError: a tarball is missing and cannot be fetched.
+        ChecksumError: a tarball differs from the lock file.
+    """
+    cache = Path(cache or _CACHE)
+    cache.mkdir(parents=True, exist_ok=True)
+    tarballs = {}
+    for name, pin in locked_packages().items():
+        path = cache / f"{name}-{pin['version']}.tgz"
+        if not path.is_file():
+            _download(name, pin["version"], cache)
+        actual = _sha256(path)
+        if actual != pin["sha256"]:
+            raise ChecksumError(f"{path} has SHA-256 {actual}, but {LOCK_FILE.name} expects {pin['sha256']} for "
+                                f"{name}@{pin['version']}. Fix: delete {path} and build again; if it still "
+                                f"differs, the registry served another file: do not use it.")
+        tarballs[name] = path
+    return tarballs
+
+
+def _wanted(relative, patterns):
+    return any(relative == p or (p.endswith("/") and relative.startswith(p)) for p in patterns)
+
+
+def copy_assets(tarballs, out_dir):
+    """Copy the files a deck needs from the verified tarballs into ``out_dir/assets``.
+
+    Returns:
+        pathlib.Path: the assets folder.
+    """
+    assets = Path(out_dir) / "assets"
+    for name, tarball in tarballs.items():
+        folder, patterns = _FILES[name]
+        dest = assets / folder
+        stamp = dest / ".sha256"
+        digest = _sha256(tarball)
+        if stamp.is_file() and stamp.read_text() == digest:
+            continue
+        shutil.rmtree(dest, ignore_errors=True)
+        with tarfile.open(tarball) as tar:
+            for member in tar.getmembers():
+                relative = member.name.split("/", 1)[-1]
+                if not member.isfile() or ".." in Path(relative).parts or not _wanted(relative, patterns):
+                    continue
+                target = dest / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(tar.extractfile(member).read())
+        stamp.write_text(digest)
+    return assets
+
+
+def hides_input(cell):
+    """Whether a deck shows only the output of this code cell (plotting, extra code, ``remove-input``)."""
+    source = cell.get("source", "")
+    return cell.get("cell_type") == "code" and (
+        "remove-input" in cell.get("metadata", {}).get("tags", [])
+        or "helpers.show(" in source
+        or source.lstrip().startswith("# extra code"))
+
+
+def clean_notebook(nb):
+    """A copy of ``nb`` as the deck shows it: no ``remove-cell`` cells, no NBVAL markers, hidden inputs marked."""
+    import copy
+
+    nb = copy.deepcopy(nb)
+    nb.cells = [c for c in nb.cells if "remove-cell" not in c.get("metadata", {}).get("tags", [])]
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        cell.source = _NBVAL.sub("", cell.source)
+        if hides_input(cell):
+            cell.metadata["transient"] = {"remove_source": True}
+    return nb
+
+
+def slide_count(nb):
+    """How many slides reveal.js makes of ``nb``: one per ``slide`` and per ``subslide`` cell."""
+    kinds = [c.get("metadata", {}).get("slideshow", {}).get("slide_type") for c in clean_notebook(nb).cells]
+    return kinds.count("slide") + kinds.count("subslide")
+
+
+def export_deck(path, out_dir):
+    """Write ``out_dir/<name>.slides.html`` for the notebook at ``path``; assets are not copied here.
+
+    Raises:
+        NotebookSourceError: the notebook does not open with a ``slide`` cell.
+    """
+    import nbformat
+    from nbconvert import SlidesExporter
+
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    first = nb.cells[0].get("metadata", {}).get("slideshow", {}).get("slide_type") if nb.cells else None
+    if first != "slide":
+        raise NotebookSourceError(f"{path}: the first cell must have slide type 'slide' (it has {first!r}). "
+                                  f"Fix: View > Property Inspector > Slide Type = Slide on the title cell.")
+    exporter = SlidesExporter(template_name="workshop_reveal", extra_template_basedirs=[str(_TEMPLATES)],
+                              reveal_theme="white", reveal_width="1280", reveal_height="720", exclude_input_prompt=True,
+                              exclude_output_prompt=True, **ASSET_URLS)
+    html, _ = exporter.from_notebook_node(clean_notebook(nb), resources={"metadata": {"name": path.stem}})
+    out = Path(out_dir) / f"{path.stem}.slides.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(html, encoding="utf-8")
+    return out
+
+
+def build(notebooks=None, out_dir="slides", cache=None, log=print):
+    """Export every lecture (or the given notebooks) as an offline deck with its assets.
+
+    Args:
+        notebooks: Notebook paths; default every ``notebooks/*.ipynb`` of the kit.
+        out_dir: Output folder (``slides``).
+        cache: Tarball cache (see :func:`fetch_assets`).
+        log: Called with one line per deck, with the time it took.
+
+    Returns:
+        list[pathlib.Path]: the decks written.
+    """
+    notebooks = [Path(p) for p in notebooks] if notebooks else sorted((ROOT / "notebooks").glob("*.ipynb"))
+    start = time.perf_counter()
+    copy_assets(fetch_assets(cache), out_dir)
+    log(f"assets   {Path(out_dir) / 'assets'}  ({time.perf_counter() - start:.1f} s, SHA-256 verified)")
+    decks = []
+    for nb_path in notebooks:
+        start = time.perf_counter()
+        decks.append(export_deck(nb_path, out_dir))
+        log(f"wrote    {decks[-1]}  ({time.perf_counter() - start:.1f} s)")
+    return decks
+
+
+if __name__ == "__main__":  # pragma: no cover - same as `python -m helpers slides`
+    build()

@@ -1,0 +1,281 @@
+"""Data-parallel training of the workshop CNN (notebook 06 as a batch job): one node, or several.
+
+    python hpc/train_distributed.py --quick            # here: every GPU, else 2 logical CPU devices; model.fit
+    srun python hpc/train_distributed.py               # SLURM, one task per node (or per GPU): several workers
+    TF_CONFIG='{...}' python hpc/train_distributed.py  # any cluster described by TF_CONFIG
+    python hpc/train_distributed.py --dry-run          # print the plan (cluster, strategy, folders) and stop
+
+One process: ``MirroredStrategy`` over the local devices and ``model.fit`` with
+BackupAndRestore, ModelCheckpoint, TensorBoard and ReduceLROnPlateau.
+Several processes: ``MultiWorkerMirroredStrategy`` and a custom training loop
+(``strategy.run`` in a ``tf.function``) with a ``tf.train.CheckpointManager``:
+with Keras 3.15 / TensorFlow 2.21, ``model.fit`` under MultiWorkerMirroredStrategy
+fails (keras-team/keras#20585); ``--loop fit`` there shows the failure.
+
+A job writes everything under ``--run-dir`` (default ``runs/<SLURM job id>``, else ``runs/local``):
+``backup/`` (state to resume from: a restarted or requeued job continues there),
+``best.keras`` (fit: best validation accuracy) or ``final.keras`` (custom loop, chief),
+``logs/`` (TensorBoard: ``tensorboard --logdir runs/<job id>/logs``) and
+``summary-<task>.json`` per process (epochs run, losses, test accuracy, a SHA-256 of the final weights).
+To train your own model, replace ``build_model`` and ``load_data``.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the kit's helpers, from any folder
+
+import helpers  # noqa: E402
+from helpers import distribute  # noqa: E402
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n", 2)[2])
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--quick", dest="quick", action="store_true", default=None, help="small data, few epochs")
+    mode.add_argument("--full", dest="quick", action="store_false", help="all of MNIST [default: WORKSHOP_QUICK]")
+    p.add_argument("--loop", choices=("auto", "fit", "custom"), default="auto",
+                   help="auto: fit for one process, the custom loop for several")
+    p.add_argument("--epochs", type=int, default=None, help="total epochs (default: 3 quick, 12 full)")
+    p.add_argument("--batch-size", type=int, default=64, help="per replica; global = this × replicas")
+    p.add_argument("--learning-rate", type=float, default=1e-3, help="for one replica; scaled × replicas")
+    p.add_argument("--cpu-devices", type=int, default=2, help="logical CPU devices without a GPU (one process)")
+    p.add_argument("--limit", type=int, default=0, help="train on the first N samples only (0: all)")
+    p.add_argument("--mixed-precision", action="store_true",
+                   help="compute in float16 (fast on recent NVIDIA GPUs; runs, slowly, on a CPU)")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--run-dir", type=Path, default=None, help="default runs/<SLURM_JOB_ID> or runs/local")
+    p.add_argument("--dry-run", action="store_true", help="print the plan and exit without training")
+    args = p.parse_args(argv)
+    if args.run_dir is None:
+        args.run_dir = Path("runs") / os.environ.get("SLURM_JOB_ID", "local")
+    return args
+
+
+def load_data(quick, limit, seed):
+    """MNIST as float32 images (n, 28, 28, 1) in [0, 1]: train, validation and test splits."""
+    import numpy as np
+
+    (x_train, y_train), (x_test, y_test) = helpers.load_mnist(quick=quick)
+    x_train = x_train[..., np.newaxis].astype("float32") / 255
+    x_test = x_test[..., np.newaxis].astype("float32") / 255
+    n_val = 1000 if quick else 5000
+    x_val, y_val = x_train[-n_val:], y_train[-n_val:]
+    x_train, y_train = x_train[:-n_val], y_train[:-n_val]
+    if limit:
+        x_train, y_train = x_train[:limit], y_train[:limit]
+    return (x_train, y_train), (x_val, y_val), (x_test, y_test)
+
+
+def build_model():
+    """The CNN of notebook 04; its output layer is float32 so mixed precision stays stable."""
+    import keras
+
+    L = keras.layers
+    return keras.Sequential([
+        keras.Input(shape=(28, 28, 1)),
+        L.Conv2D(32, 3, activation="relu"), L.BatchNormalization(momentum=0.9, synchronized=True), L.MaxPooling2D(2),
+        L.Conv2D(64, 3, activation="relu"), L.BatchNormalization(momentum=0.9, synchronized=True), L.MaxPooling2D(2),
+        L.Flatten(), L.Dropout(0.3), L.Dense(10, activation="softmax", dtype="float32"),
+    ])
+
+
+def weights_sha256(model, trainable_only=False):
+    """A fingerprint of the weights, identical on two workers exactly when their weights are."""
+    import numpy as np
+
+    digest = hashlib.sha256()
+    for w in (model.trainable_weights if trainable_only else model.weights):
+        w = keras_numpy(w)
+        digest.update(np.ascontiguousarray(w, dtype=np.float32).tobytes())
+    return digest.hexdigest()
+
+
+def keras_numpy(variable):
+    """A Keras variable's value as a NumPy array."""
+    import keras
+
+    return keras.ops.convert_to_numpy(variable)
+
+
+def _epoch_timer():
+    import keras
+
+    class EpochTimer(keras.callbacks.Callback):
+        """Appends each epoch's training time, without the validation pass, to ``seconds``."""
+
+        def __init__(self, seconds):
+            super().__init__()
+            self.seconds = seconds
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = self.end = time.perf_counter()
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.end = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seconds.append(self.end - self.start)
+
+    return EpochTimer
+
+
+def train_fit(strategy, model, data, args, epochs, global_batch, timer):
+    """``model.fit`` with the callbacks a preemptible batch job needs; returns (first epoch, per-epoch losses)."""
+    import keras
+
+    (x_train, y_train), (x_val, y_val), _ = data
+    backup, EpochTimer = args.run_dir / "backup", _epoch_timer()
+    callbacks = [
+        keras.callbacks.BackupAndRestore(str(backup)),  # resume here after preemption; deleted on success
+        keras.callbacks.ModelCheckpoint(str(args.run_dir / "best.keras"), monitor="val_accuracy", save_best_only=True),
+        keras.callbacks.TensorBoard(str(args.run_dir / "logs")),
+        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=2),
+        EpochTimer(timer),
+    ]
+    history = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=epochs,
+                        batch_size=global_batch, callbacks=callbacks, verbose=2)
+    first = history.epoch[0] if history.epoch else epochs
+    return first, [float(v) for v in history.history.get("loss", [])]
+
+
+def train_custom(strategy, model, data, args, epochs, global_batch, learning_rate, timer):
+    """The GradientTape loop, distributed; a CheckpointManager makes it resumable. Returns (first epoch, losses)."""
+    import keras
+    import tensorflow as tf
+
+    (x_train, y_train), _, _ = data
+    with strategy.scope():
+        optimizer = keras.optimizers.Adam(learning_rate)
+        if args.mixed_precision:
+            optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+        optimizer.build(model.trainable_variables)  # now: a tf.function cannot create mirrored variables
+        epoch = tf.Variable(0, dtype=tf.int64, trainable=False)  # epochs finished, saved with the weights
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(reduction=None)
+
+    def train_step(x, y):
+        with tf.GradientTape() as tape:
+            per_example = loss_fn(y, model(x, training=True))
+            loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch)
+            scaled = optimizer.scale_loss(loss)  # mixed precision: scaled up so float16 gradients don't vanish
+        grads = tape.gradient(scaled, model.trainable_variables)  # apply_gradients scales them back
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        return loss
+
+    @tf.function
+    def distributed_step(x, y):
+        per_replica = strategy.run(train_step, args=(x, y))
+        return strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
+
+    def dataset(e):  # the same order on every worker, and after a restart: the seed follows the epoch
+        ds = tf.data.Dataset.from_tensor_slices((x_train, y_train)).shuffle(len(x_train), seed=args.seed + e)
+        options = tf.data.Options()
+        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+        return strategy.experimental_distribute_dataset(
+            ds.batch(global_batch, drop_remainder=True).prefetch(tf.data.AUTOTUNE).with_options(options))
+
+    backup = args.run_dir / "backup"
+    checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer, epoch=epoch)
+    manager = tf.train.CheckpointManager(checkpoint, distribute.write_dir(backup, strategy), max_to_keep=2)
+    if tf.train.latest_checkpoint(backup):  # every worker restores the chief's checkpoint
+        checkpoint.restore(tf.train.latest_checkpoint(backup))
+        print(f"resumed from {tf.train.latest_checkpoint(backup)}: {int(epoch.numpy())} epoch(s) done", flush=True)
+    writer = tf.summary.create_file_writer(str(distribute.write_dir(args.run_dir / "logs" / "train", strategy)))
+    first, losses = int(epoch.numpy()), []
+    for e in range(first, epochs):
+        start, total, steps = time.perf_counter(), 0.0, 0
+        for x, y in dataset(e):
+            total += float(distributed_step(x, y))
+            steps += 1
+        losses.append(total / max(steps, 1))
+        timer.append(time.perf_counter() - start)
+        epoch.assign(e + 1)
+        manager.save(checkpoint_number=e + 1)  # every worker saves; only the chief's copy is kept
+        with writer.as_default():
+            tf.summary.scalar("loss", losses[-1], step=e + 1)
+        print(f"epoch {e + 1}/{epochs}: loss {losses[-1]:.4f} ({steps} steps, "
+              f"{time.perf_counter() - start:.1f} s)", flush=True)
+    writer.close()
+    distribute.discard_write_dir(backup, strategy)
+    distribute.discard_write_dir(args.run_dir / "logs" / "train", strategy)
+    return first, losses
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    quick = helpers.quick_mode(args.quick)
+    epochs = args.epochs if args.epochs is not None else (3 if quick else 12)
+    resolver = distribute.cluster_resolver()  # before any TensorFlow op: MultiWorkerMirroredStrategy comes first
+    task = f"{resolver.task_type}-{resolver.task_id}" if resolver is not None else "single"
+    loop = args.loop if args.loop != "auto" else ("custom" if resolver is not None else "fit")
+    if args.dry_run:
+        plan = {"task": task, "strategy": "MultiWorkerMirroredStrategy" if resolver else "MirroredStrategy",
+                "loop": loop, "cluster": resolver.cluster_spec().as_dict() if resolver else None,
+                "chief": distribute.is_chief(resolver), "epochs": epochs, "mode": "quick" if quick else "full",
+                "run_dir": str(args.run_dir), "resume_from": str(args.run_dir / "backup")}
+        print(json.dumps(plan, indent=2))
+        return 0
+    tf = distribute.tensorflow()
+    if resolver is not None:
+        strategy = tf.distribute.MultiWorkerMirroredStrategy(cluster_resolver=resolver)
+    else:
+        strategy = tf.distribute.MirroredStrategy(distribute.training_devices(args.cpu_devices))
+    import keras
+
+    keras.utils.set_random_seed(args.seed)
+    replicas = strategy.num_replicas_in_sync
+    name = "MultiWorkerMirroredStrategy" if resolver is not None else "MirroredStrategy"
+    global_batch, learning_rate = args.batch_size * replicas, args.learning_rate * replicas
+    print(f"{task}: {name}, {replicas} replica(s), global batch {global_batch}, "
+          f"learning rate {learning_rate:g}, loop {loop}", flush=True)
+    data = load_data(quick, args.limit, args.seed)
+    if args.mixed_precision:
+        if not tf.config.list_physical_devices("GPU"):
+            print("note: mixed precision on a CPU is slower than float32; it pays off on GPUs", flush=True)
+        keras.mixed_precision.set_global_policy("mixed_float16")  # fit's compile adds the loss scaling
+    args.run_dir.mkdir(parents=True, exist_ok=True)
+    with strategy.scope():
+        model = build_model()
+        if loop == "fit":
+            model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
+                          metrics=["accuracy"])
+    start, epoch_seconds = time.perf_counter(), []
+    if loop == "fit":
+        try:
+            first, losses = train_fit(strategy, model, data, args, epochs, global_batch, epoch_seconds)
+        except ValueError as err:
+            if resolver is None or "PerReplica" not in str(err):
+                raise
+            text = str(err) if len(str(err)) < 400 else f"{str(err)[:160]} … {str(err)[-120:]}"  # it prints tensors
+            sys.exit(f"model.fit under MultiWorkerMirroredStrategy failed: {text}\nThis is keras-team/keras#20585 "
+                     f"(Keras {keras.__version__}, TensorFlow {tf.__version__}). Fix: use --loop custom.")
+    else:
+        first, losses = train_custom(strategy, model, data, args, epochs, global_batch, learning_rate, epoch_seconds)
+    seconds, n = time.perf_counter() - start, len(data[0][0])
+    x_test, y_test = data[2]
+    probs = model.predict(x_test, batch_size=256, verbose=0) if loop == "fit" else model(x_test, training=False)
+    accuracy = float((keras.ops.convert_to_numpy(probs).argmax(axis=1) == y_test).mean())
+    if loop == "custom" and distribute.is_chief(strategy):
+        model.save(args.run_dir / "final.keras")
+    summary = {"task": task, "chief": distribute.is_chief(strategy), "replicas": replicas, "loop": loop,
+               "devices": list(strategy.extended.worker_devices),
+               "global_batch_size": global_batch, "learning_rate": learning_rate, "first_epoch": first,
+               "mixed_precision": args.mixed_precision,
+               "epochs": epochs, "losses": losses, "train_seconds": round(seconds, 3),
+               "epoch_seconds": [round(t, 3) for t in epoch_seconds],
+               "samples_per_epoch": n if loop == "fit" else n // global_batch * global_batch,
+               "test_accuracy": accuracy, "weights_sha256": weights_sha256(model),
+               "trainable_sha256": weights_sha256(model, trainable_only=True)}
+    (args.run_dir / f"summary-{task}.json").write_text(json.dumps(summary, indent=2) + "\n")
+    print(f"{task}: epochs {first + 1}-{epochs} trained, test accuracy {accuracy:.4f}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
