@@ -239,7 +239,7 @@ class Question:
         """Show hint number ``n`` (1 = gentlest)."""
         hints = self.hint_text if isinstance(self.hint_text, (list, tuple)) else [self.hint_text]
         n = max(1, min(n, len(hints)))
-        more = f" (hint {n} of {len(hints)}; `{self.name}.hint({n + 1})` for the next)" if n < len(hints) else ""
+        more = f" (hint {n} of {len(hints)}; {self.name}.hint({n + 1}) for the next)" if n < len(hints) else ""
         _show(self.name, "hint", hints[n - 1] + more)
 
     def solution(self):
