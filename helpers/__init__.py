@@ -25,7 +25,7 @@ _EXPORTS = {
     "device_report": "device",
     "training_devices": "distribute", "run_local_workers": "distribute", "trainer_script": "distribute",
     "show": "plotting", "plot_history": "plotting", "show_images": "plotting",
-    "____": "checking", "Question": "checking",
+    "____": "checking", "Question": "checking", "catch_up": "catching_up",
     "WorkshopError": "errors", "DataNotFoundError": "errors", "DownloadError": "errors",
     "ChecksumError": "errors", "CorruptDataError": "errors", "CacheNotWritableError": "errors", "DataNotReadableError": "errors",
     "ConfigError": "errors", "UnknownDatasetError": "errors", "BlankNotFilledError": "errors",

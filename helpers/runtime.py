@@ -172,6 +172,10 @@ def setup(notebook=None, quick=None, seed=42, deterministic=False, announce=True
     if deterministic:
         tf.config.experimental.enable_op_determinism()
     context.set_mode(is_quick)
+    if interactive:  # blanks that speak up, one-line messages for blanks, NameErrors and interrupts
+        from . import learner
+
+        learner.install()
     run = Run(quick=is_quick, seed=seed, interactive=interactive, params=values, notebook=name)
     context.activate(run)
     return run

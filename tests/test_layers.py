@@ -19,13 +19,13 @@ FLOORS = {
     "params": 2, "transport": 2,
     "context": 3,
     "download": 4, "device": 4,
-    "data": 5, "summary": 5, "plotting": 5, "feedback": 5, "distribute": 5,
+    "data": 5, "summary": 5, "plotting": 5, "feedback": 5, "distribute": 5, "blanks": 5,
     "checking": 6,
-    "inspection": 7,
+    "inspection": 7, "learner": 7, "question_kinds": 7,
     "questions": 8, "questions.*": 8,
     "runtime": 9,
     "catchup": 10,
-    "tools": 11, "tools.*": 11,
+    "tools": 11, "tools.*": 11, "catching_up": 11,
     "__main__": 12,
 }
 #: ``helpers/__init__.py`` only re-exports lazily (by name, in a dict), so it imports nothing itself.

@@ -1,12 +1,16 @@
-"""Every checker gets its solution (correct), known-wrong answers (incorrect, without giving the answer away),
-and the ``____`` blank (not attempted)."""
+"""Every checker gets its solution (correct), known-wrong answers (incorrect, without giving the answer away:
+see ``giveaways.NEVER``), the ``____`` blank and missing variables (not attempted), and the wrong answers and
+right answers that issue 12 found.  03 is tested in detail in test_questions_fnn_mnist.py; every question's
+raising / wrong-type / alternative answers are in test_questions_learner_answers.py."""
 
 import numpy as np
 import pytest
 
+from giveaways import QUESTIONS, outcome
 from helpers import ____
+from helpers.checking import CORRECT, INCORRECT, NOT_ATTEMPTED, UNCHECKABLE
 from helpers.context import set_mode
-from helpers.checking import CORRECT, INCORRECT, NOT_ATTEMPTED
+from helpers.errors import CheckFailedError
 from helpers.questions import nb01_warmup as warmup
 from helpers.questions import nb02_logistic_regression as logistic
 from helpers.questions import nb03_fnn_mnist as fnn_mnist
@@ -25,13 +29,6 @@ def keras():
     return keras
 
 
-def outcome(q, **values):
-    result = q.evaluate(**values)
-    if result.outcome == INCORRECT:
-        assert q.solution_text.strip() not in result.message
-    return result.outcome
-
-
 def seq(keras, shape, *layers):
     return keras.Sequential([keras.Input(shape=shape), *layers])
 
@@ -46,55 +43,94 @@ class FakeModel:
         return self.out[: len(x)]
 
 
-@pytest.mark.parametrize("q", [q for m in (warmup, logistic, fnn_mnist, cnn_mnist, abalone)
-                               for q in (getattr(m, n) for n in m.__all__)], ids=lambda q: q.title)
-def test_every_question_is_not_attempted_with_blanks_and_has_hint_and_solution(q):
-    assert outcome(q, **{v: ____ for v in q.variables}) == NOT_ATTEMPTED
-    assert outcome(q) == NOT_ATTEMPTED
+@pytest.mark.parametrize("q", QUESTIONS, ids=lambda q: f"{q.notebook[:2]}-{q.name}")
+def test_every_question_blank_missing_hint_and_solution(q):
+    blank = q.evaluate(**{v: ____ for v in q.variables})
+    assert blank.outcome == NOT_ATTEMPTED and "still `____`" in blank.message
+    missing = q.evaluate()
+    assert missing.outcome == NOT_ATTEMPTED
+    assert "run the cells above" in missing.message.lower() and "still `____`" not in missing.message
+    assert f"{q.name}.catch_up()" in missing.message
     assert q.hint_text and q.solution_text
+
+
+def test_uncheckable_is_feedback_in_a_kernel_and_raises_chained_in_a_script(monkeypatch, capsys):
+    def conv2d_valid(image, kernel):
+        return image[10, 10]  # indexes out of range
+
+    result = cnn_mnist.q1.evaluate(conv2d_valid=conv2d_valid)
+    assert result.outcome == UNCHECKABLE
+    assert "conv2d_valid(" in result.message and "(5, 6)" in result.message and "IndexError" in result.message
+    assert "Traceback" not in result.message and "\n" not in result.message
+    monkeypatch.setenv("WORKSHOP_STRICT", "0")
+    cnn_mnist.q1.check(conv2d_valid=conv2d_valid)
+    assert "uncheckable" in capsys.readouterr().out.lower()
+    monkeypatch.setenv("WORKSHOP_STRICT", "1")
+    with pytest.raises(CheckFailedError) as info:
+        cnn_mnist.q1.check(conv2d_valid=conv2d_valid)
+    assert isinstance(info.value.__cause__, IndexError)  # the learner's own exception, chained
 
 
 # --- 01 warm-up ---------------------------------------------------------------------------------------------------
 W, B = warmup.W_TRUE, warmup.B_TRUE
 
 
-def test_warmup_tensor_and_data():
-    assert outcome(warmup.q1, z=np.ones((1, 5)) @ W.T + B) == CORRECT
-    assert outcome(warmup.q1, z=np.ones((1, 5)) @ W.T) == INCORRECT  # bias forgotten
-    assert outcome(warmup.q1, z=(np.ones((1, 5)) @ W.T + B).T) == INCORRECT  # wrong shape
+def test_warmup_tensor_and_data(keras):
+    import tensorflow as tf
+
+    z = np.ones((1, 5)) @ W + B
+    assert outcome(warmup.q1, z=tf.constant(z)) == CORRECT
+    assert outcome(warmup.q1, z=tf.constant(np.ones((1, 5)) @ W)) == INCORRECT  # bias forgotten
+    assert outcome(warmup.q1, z=tf.constant(z.T)) == INCORRECT  # wrong shape
+    assert outcome(warmup.q1, z=z) == INCORRECT  # a NumPy array: the next line calls z.numpy()
     rng = np.random.default_rng(0)
-    x = 5 + 5 * rng.uniform(size=(500, 5))
-    assert outcome(warmup.q2, x=x, y=x @ W.T + B + 0.2 * rng.normal(size=(500, 2))) == CORRECT
-    assert outcome(warmup.q2, x=x, y=x @ W.T + B) == INCORRECT  # no noise
-    assert outcome(warmup.q2, x=rng.uniform(size=(500, 5)), y=x @ W.T + B) == INCORRECT  # wrong range
+    x = (5 + 5 * rng.uniform(size=(500, 5))).astype("float32")
+    y = (x @ W + B + 0.2 * rng.normal(size=(500, 2))).astype("float32")
+    assert outcome(warmup.q2, x=x, y=y) == CORRECT
+    assert outcome(warmup.q2, x=x, y=(x @ W + B).astype("float32")) == INCORRECT  # no noise
+    assert outcome(warmup.q2, x=rng.uniform(size=(500, 5)).astype("float32"), y=y) == INCORRECT  # wrong range
+    assert outcome(warmup.q2, x=x.astype(float), y=y.astype(float)) == INCORRECT  # float64: a later MatMul fails
+    assert outcome(warmup.q2, x=tf.constant(x), y=tf.constant(y)) == INCORRECT  # tensors: no .mean(axis=0)
 
 
 def test_warmup_tape_loop_and_logistic():
     assert outcome(warmup.q3, W_hat=W + 0.01, b_hat=B + 0.05, losses=list(range(200, 0, -1))) == CORRECT
-    assert outcome(warmup.q3, W_hat=np.zeros((2, 5)), b_hat=B, losses=list(range(200, 0, -1))) == INCORRECT
+    assert outcome(warmup.q3, W_hat=np.zeros((5, 2)), b_hat=B, losses=list(range(200, 0, -1))) == INCORRECT
+    assert outcome(warmup.q3, W_hat=W.T, b_hat=B, losses=list(range(200, 0, -1))) == INCORRECT  # (outputs, inputs)
     assert outcome(warmup.q3, W_hat=W, b_hat=B, losses=[1.0]) == INCORRECT  # losses not recorded
     assert outcome(warmup.q5, logistic=lambda x, w, b: 1 / (1 + np.exp(-(b + w * x)))) == CORRECT
     assert outcome(warmup.q5, logistic=lambda x, w, b: 1 / (1 + np.exp(b + w * x))) == INCORRECT
 
 
-def test_warmup_keras_fit(keras):
+@pytest.mark.parametrize("loss", ["mse", "mean_squared_error", "MeanSquaredError", "function", "object"])
+def test_warmup_keras_fit_accepts_every_form_of_the_loss(keras, loss):
+    form = {"function": keras.losses.mean_squared_error, "object": keras.losses.MeanSquaredError()}.get(loss, loss)
     x_mean = np.full(5, 7.5)
-    y_mean = W @ x_mean + B
+    y_mean = x_mean @ W + B
     model = seq(keras, (5,), keras.layers.Dense(2))
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01), loss="mse")
-    model.layers[-1].set_weights([W.T, np.zeros(2)])  # the trained solution, centred data
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01), loss=form)
+    model.layers[-1].set_weights([W, np.zeros(2)])  # the trained solution, centred data
     assert outcome(warmup.q4, model=model, x_mean=x_mean, y_mean=y_mean) == CORRECT
+
+
+def test_warmup_keras_fit_rejects(keras):
+    x_mean = np.full(5, 7.5)
+    y_mean = x_mean @ W + B
+
+    def trained(optimizer, loss="mse"):
+        model = seq(keras, (5,), keras.layers.Dense(2))
+        model.compile(optimizer=optimizer, loss=loss)
+        model.layers[-1].set_weights([W, np.zeros(2)])
+        return model
+
     untrained = seq(keras, (5,), keras.layers.Dense(2))
     untrained.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01), loss="mse")
     assert outcome(warmup.q4, model=untrained, x_mean=x_mean, y_mean=y_mean) == INCORRECT
-    adam = seq(keras, (5,), keras.layers.Dense(2))
-    adam.compile(optimizer="adam", loss="mse")
-    adam.layers[-1].set_weights([W.T, np.zeros(2)])
-    assert outcome(warmup.q4, model=adam, x_mean=x_mean, y_mean=y_mean) == INCORRECT  # not plain GD
-    mae = seq(keras, (5,), keras.layers.Dense(2))
-    mae.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01), loss="mae")
-    mae.layers[-1].set_weights([W.T, np.zeros(2)])
-    assert outcome(warmup.q4, model=mae, x_mean=x_mean, y_mean=y_mean) == INCORRECT  # wrong loss
+    assert outcome(warmup.q4, model=trained("adam"), x_mean=x_mean, y_mean=y_mean) == INCORRECT  # not plain GD
+    assert outcome(warmup.q4, model=trained(keras.optimizers.SGD(0.01, momentum=0.9)), x_mean=x_mean,
+                   y_mean=y_mean) == INCORRECT
+    assert outcome(warmup.q4, model=trained(keras.optimizers.SGD(0.01), "mae"), x_mean=x_mean,
+                   y_mean=y_mean) == INCORRECT  # wrong loss
 
 
 # --- 02 logistic regression ---------------------------------------------------------------------------------------
@@ -102,11 +138,14 @@ def _sig(z):
     return 1 / (1 + np.exp(-z))
 
 
-def test_logistic_numpy_parts():
+def test_logistic_numpy_parts(keras):
+    import tensorflow as tf
+
     X = np.random.default_rng(0).normal(size=(10, 2))
     assert outcome(logistic.q1, X_b=np.c_[np.ones(10), X], X=X) == CORRECT
     assert outcome(logistic.q1, X_b=np.c_[X, np.ones(10)], X=X) == INCORRECT  # ones at the end
     assert outcome(logistic.q1, X_b=X, X=X) == INCORRECT
+    assert outcome(logistic.q1, X_b=tf.constant(np.c_[np.ones(10), X]), X=X) == INCORRECT  # a tensor
     good = lambda w, X_b, y: X_b.T @ ((_sig(X_b @ w) - y) * (_sig(X_b @ w) - _sig(X_b @ w) ** 2)) / len(y)  # noqa
     assert outcome(logistic.q2, grad_mse=good) == CORRECT
     assert outcome(logistic.q2, grad_mse=lambda w, X_b, y: -good(w, X_b, y)) == INCORRECT  # sign error
@@ -115,6 +154,8 @@ def test_logistic_numpy_parts():
     y = np.array([0, 0, 1, 1])
     assert outcome(logistic.q3, w=np.array([-3.0, 1, 1]), X_b=X_b, y=y) == CORRECT
     assert outcome(logistic.q3, w=np.zeros(3), X_b=X_b, y=y) == INCORRECT  # untrained
+    assert "train longer" not in logistic.q3.evaluate(w=np.zeros(3), X_b=X_b, y=y).message
+    assert "2" in " ".join(logistic.q3.hint_text) and "around 1" not in " ".join(logistic.q3.hint_text)
 
 
 def test_logistic_gates():
@@ -123,16 +164,35 @@ def test_logistic_gates():
     assert outcome(logistic.q5, and_gate=lambda a, b: _sig(a + b - 1.5)) == INCORRECT  # too soft
 
 
-def test_logistic_keras_models(keras):
-    good = seq(keras, (2,), keras.layers.Dense(1, activation="sigmoid"))
-    good.compile(optimizer="sgd", loss="binary_crossentropy")
-    assert outcome(logistic.q4, model=good) == CORRECT
-    relu = seq(keras, (2,), keras.layers.Dense(1, activation="relu"))
-    relu.compile(optimizer="sgd", loss="binary_crossentropy")
-    assert outcome(logistic.q4, model=relu) == INCORRECT  # wrong activation
-    mse = seq(keras, (2,), keras.layers.Dense(1, activation="sigmoid"))
-    mse.compile(optimizer="sgd", loss="mse")
-    assert outcome(logistic.q4, model=mse) == INCORRECT  # wrong loss
+def _logreg(keras, *layers, shape=(2,), loss="binary_crossentropy", optimizer=None, metrics=("accuracy",)):
+    model = seq(keras, shape, *(layers or (keras.layers.Dense(1, activation="sigmoid"),)))
+    model.compile(optimizer=optimizer or keras.optimizers.SGD(learning_rate=0.5), loss=loss, metrics=list(metrics))
+    return model
+
+
+def test_logistic_keras_model_right_answers(keras):
+    L = keras.layers
+    assert outcome(logistic.q4, model=_logreg(keras)) == CORRECT
+    assert outcome(logistic.q4, model=_logreg(keras, L.Dense(1), L.Activation("sigmoid"))) == CORRECT
+    assert outcome(logistic.q4, model=_logreg(keras, loss=keras.losses.binary_crossentropy)) == CORRECT
+    assert outcome(logistic.q4, model=_logreg(keras, loss=keras.losses.BinaryCrossentropy())) == CORRECT
+    inputs = keras.Input(shape=(2,))
+    functional = keras.Model(inputs, L.Dense(1, activation="sigmoid")(inputs))
+    functional.compile(optimizer=keras.optimizers.SGD(learning_rate=0.5), loss="bce", metrics=["accuracy"])
+    assert outcome(logistic.q4, model=functional) == CORRECT
+
+
+def test_logistic_keras_model_wrong_answers_that_once_passed(keras):
+    L = keras.layers
+    assert outcome(logistic.q4, model=_logreg(keras, shape=(3,))) == INCORRECT  # X_b's shape: the fit on X fails
+    assert outcome(logistic.q4, model=_logreg(keras, metrics=())) == INCORRECT  # history["accuracy"] missing
+    assert outcome(logistic.q4, model=_logreg(keras, optimizer="adam")) == INCORRECT  # the asked SGD
+    assert outcome(logistic.q4, model=_logreg(keras, L.Dense(1, activation="relu"))) == INCORRECT
+    assert outcome(logistic.q4, model=_logreg(keras, loss="mse")) == INCORRECT
+    assert outcome(logistic.q4, model=_logreg(keras, loss=keras.losses.BinaryCrossentropy(from_logits=True))) == INCORRECT
+
+
+def test_logistic_xor(keras):
     xor = seq(keras, (2,), keras.layers.Dense(2, activation="sigmoid"), keras.layers.Dense(1, activation="sigmoid"))
     xor.layers[0].set_weights([np.array([[20.0, -20.0], [20.0, -20.0]]), np.array([-10.0, 30.0])])  # OR, NAND
     xor.layers[1].set_weights([np.array([[20.0], [20.0]]), np.array([-30.0])])  # AND
@@ -143,9 +203,9 @@ def test_logistic_keras_models(keras):
     assert outcome(logistic.q6, xor_model=xor) == INCORRECT  # wrong predictions
 
 
-# --- 03 FNN: q1-q5 in detail in test_questions_fnn_mnist.py; the shared accuracy floor here --------------------
+# --- 03/04 accuracy floors ----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("q, quick_floor", [(fnn_mnist.q4, 0.93), (cnn_mnist.q4, 0.97)])
-def test_accuracy_floors(q, quick_floor, keras, monkeypatch):
+def test_accuracy_floors(q, quick_floor, keras):
     set_mode(True)
     y = np.arange(200) % 10
     x = np.zeros((200, 28, 28, 1))
@@ -165,33 +225,31 @@ def test_accuracy_floors(q, quick_floor, keras, monkeypatch):
 
 # --- 04 CNN -------------------------------------------------------------------------------------------------------
 def test_cnn_conv_and_pool():
-    from helpers.questions.nb04_cnn_mnist import _reference_conv
+    from helpers.questions.nb04_cnn_mnist import _reference_conv, _reference_pool
 
     assert outcome(cnn_mnist.q1, conv2d_valid=_reference_conv) == CORRECT
     assert outcome(cnn_mnist.q1, conv2d_valid=lambda im, k: _reference_conv(im, k[::-1, ::-1])) == INCORRECT  # flipped
     assert outcome(cnn_mnist.q1, conv2d_valid=lambda im, k: _reference_conv(np.pad(im, 1), k)) == INCORRECT  # 'same'
-
-    def pool(fmap, size=2, stride=1):
-        r, c = (fmap.shape[0] - size) // stride + 1, (fmap.shape[1] - size) // stride + 1
-        return np.array([[fmap[i * stride:i * stride + size, j * stride:j * stride + size].max() for j in range(c)]
-                         for i in range(r)])
-
-    assert outcome(cnn_mnist.q2, max_pool=pool) == CORRECT
-    assert outcome(cnn_mnist.q2, max_pool=lambda f, size=2, stride=1: pool(f, size, 1)) == INCORRECT  # ignores stride
-    assert outcome(cnn_mnist.q2, max_pool=lambda f, size=2, stride=1: -pool(-f, size, stride)) == INCORRECT  # min
+    assert outcome(cnn_mnist.q2, max_pool=_reference_pool) == CORRECT
+    assert outcome(cnn_mnist.q2, max_pool=lambda f, size=2, stride=1: _reference_pool(f, size, 1)) == INCORRECT
+    assert outcome(cnn_mnist.q2, max_pool=lambda f, size=2, stride=1: -_reference_pool(-f, size, stride)) == INCORRECT
 
 
 def test_cnn_model_and_reload(keras):
     L = keras.layers
 
-    def cnn(out=10, act="softmax", conv=True):
+    def cnn(out=10, act="softmax", conv=True, flatten=True):
         body = [L.Conv2D(4, 3), L.BatchNormalization(), L.MaxPooling2D(2)] if conv else [L.MaxPooling2D(2)]
-        return seq(keras, (28, 28, 1), *body, L.Flatten(), L.Dense(out, activation=act))
+        return seq(keras, (28, 28, 1), *body, *([L.Flatten()] if flatten else []), L.Dense(out, activation=act))
 
     assert outcome(cnn_mnist.q3, model=cnn()) == CORRECT
+    assert outcome(cnn_mnist.q3, model=seq(keras, (28, 28, 1), L.Conv2D(4, 3), L.BatchNormalization(), L.MaxPooling2D(2),
+                                           L.GlobalAveragePooling2D(), L.Dense(10), L.Softmax())) == CORRECT
     assert outcome(cnn_mnist.q3, model=cnn(conv=False)) == INCORRECT
+    assert outcome(cnn_mnist.q3, model=cnn(flatten=False)) == INCORRECT  # once passed, then broke the training cell
     assert outcome(cnn_mnist.q3, model=cnn(out=1)) == INCORRECT
     assert outcome(cnn_mnist.q3, model=cnn(act="sigmoid")) == INCORRECT
+    assert outcome(cnn_mnist.q3, model=cnn(act=None)) == INCORRECT  # scores, not probabilities
     assert outcome(cnn_mnist.q3, model=seq(keras, (28, 28), L.Flatten(), L.Dense(10, activation="softmax"))) == INCORRECT
     model = cnn()
     x = np.random.default_rng(0).random((8, 28, 28, 1)).astype("float32")
@@ -203,35 +261,77 @@ def test_cnn_model_and_reload(keras):
 
 
 # --- 05 abalone ---------------------------------------------------------------------------------------------------
-def test_abalone_encoding_and_baseline():
+@pytest.fixture(scope="module")
+def abalone_df():
     import pandas as pd
 
     rng = np.random.default_rng(0)
-    df = pd.DataFrame(rng.random((4177, 7)), columns=list("abcdefg"))
-    df["sex"] = np.array(["M", "F", "I"])[np.arange(4177) % 3]
-    good = pd.get_dummies(df, columns=["sex"], dtype="float32")
-    assert outcome(abalone.q1, features=good) == CORRECT
-    assert outcome(abalone.q1, features=df) == INCORRECT  # text column left
-    assert outcome(abalone.q1, features=good.assign(rings=1.0)) == INCORRECT  # target leaked
+    df = pd.DataFrame(rng.random((300, 7)), columns=list(abalone.MEASUREMENTS))
+    df.insert(0, "sex", np.array(["M", "F", "I"])[np.arange(300) % 3])
+    df["rings"] = rng.integers(1, 29, 300)
+    return df
+
+
+def test_abalone_encoding(abalone_df):
+    import pandas as pd
+
+    df = abalone_df
+    good = pd.get_dummies(df.drop(columns="rings"), columns=["sex"], dtype="float32")
+    assert outcome(abalone.q1, features=good, df=df) == CORRECT
+    plain = pd.concat([df[list(abalone.MEASUREMENTS)], pd.get_dummies(df["sex"])], axis=1)  # columns F, I, M; bool
+    assert outcome(abalone.q1, features=plain, df=df) == CORRECT
+    assert outcome(abalone.q1, features=df.drop(columns="rings"), df=df) == INCORRECT  # text column left
+    assert outcome(abalone.q1, features=good.assign(rings=1.0), df=df) == INCORRECT  # target leaked
+    assert outcome(abalone.q1, features=good.iloc[:, :-1], df=df) == INCORRECT  # only two sex columns
+    shuffled = good.copy()
+    shuffled["sex_F"] = shuffled["sex_F"].sample(frac=1, random_state=0).to_numpy()
+    assert outcome(abalone.q1, features=shuffled, df=df) == INCORRECT
+    assert outcome(abalone.q1, features=good.to_numpy(), df=df) == INCORRECT  # no .to_numpy / columns
+
+
+def test_abalone_baseline():
+    rng = np.random.default_rng(0)
     y_train, y_test = rng.random(100) * 20, rng.random(30) * 20
-    assert outcome(abalone.q2, baseline_mae=np.mean(np.abs(y_test - y_train.mean())), y_train=y_train, y_test=y_test) == CORRECT
-    assert outcome(abalone.q2, baseline_mae=np.mean(np.abs(y_test - y_test.mean())), y_train=y_train, y_test=y_test) == INCORRECT
-    assert outcome(abalone.q2, baseline_mae=np.mean((y_test - y_train.mean()) ** 2), y_train=y_train, y_test=y_test) == INCORRECT
+    right = np.mean(np.abs(y_test - y_train.mean()))
+    assert outcome(abalone.q2, baseline_mae=right, y_train=y_train, y_test=y_test) == CORRECT
+    assert outcome(abalone.q2, baseline_mae=float(right), y_train=y_train, y_test=y_test) == CORRECT
+    assert outcome(abalone.q2, baseline_mae=np.mean(np.abs(y_test - y_test.mean())), y_train=y_train,
+                   y_test=y_test) == INCORRECT
+    assert outcome(abalone.q2, baseline_mae=np.mean((y_test - y_train.mean()) ** 2), y_train=y_train,
+                   y_test=y_test) == INCORRECT
+    assert outcome(abalone.q2, baseline_mae=np.abs(y_test - y_train.mean()), y_train=y_train,
+                   y_test=y_test) == INCORRECT  # one number per sample, not their mean
 
 
-def test_abalone_network_and_mae(keras):
+@pytest.fixture
+def normalizer(keras):
+    layer = keras.layers.Normalization()
+    layer.adapt(np.random.default_rng(0).random((50, 10)).astype("float32"))
+    return layer
+
+
+def _net(keras, normalizer, out=1, act=None, loss="mse", hidden=2, metrics=("mae",), norm=True):
     L = keras.layers
+    layers = ([normalizer] if norm else []) + [L.Dense(8, activation="relu") for _ in range(hidden)]
+    model = seq(keras, (10,), *layers, L.Dense(out, activation=act))
+    model.compile(optimizer="adam", loss=loss, metrics=list(metrics))
+    return model
 
-    def net(out=1, act=None, loss="mse", hidden=True):
-        model = seq(keras, (10,), *([L.Dense(8, activation="relu")] if hidden else []), L.Dense(out, activation=act))
-        model.compile(optimizer="adam", loss=loss, metrics=["mae"])
-        return model
 
-    assert outcome(abalone.q3, model=net()) == CORRECT
-    assert outcome(abalone.q3, model=net(act="sigmoid")) == INCORRECT
-    assert outcome(abalone.q3, model=net(out=10)) == INCORRECT
-    assert outcome(abalone.q3, model=net(loss="binary_crossentropy")) == INCORRECT
-    assert outcome(abalone.q3, model=net(hidden=False)) == INCORRECT  # that is the linear model
+def test_abalone_network_right_answers(keras, normalizer):
+    for loss in ("mse", "mean_squared_error", keras.losses.mean_squared_error, keras.losses.MeanSquaredError()):
+        assert outcome(abalone.q3, model=_net(keras, normalizer, loss=loss), normalizer=normalizer) == CORRECT, loss
+    assert outcome(abalone.q3, model=_net(keras, normalizer, metrics=("mae", "mse")), normalizer=normalizer) == CORRECT
+
+
+@pytest.mark.parametrize("change", [dict(act="sigmoid"), dict(out=10), dict(loss="binary_crossentropy"),
+                                    dict(hidden=0), dict(hidden=1), dict(metrics=()), dict(metrics=("mse",)),
+                                    dict(norm=False)])
+def test_abalone_network_wrong_answers(keras, normalizer, change):
+    assert outcome(abalone.q3, model=_net(keras, normalizer, **change), normalizer=normalizer) == INCORRECT
+
+
+def test_abalone_test_mae(keras, normalizer):
     rng = np.random.default_rng(0)
     y_train, y_test = rng.normal(11, 3, 300), rng.normal(11, 3, 100)
     x = np.zeros((100, 10))
@@ -239,4 +339,5 @@ def test_abalone_network_and_mae(keras):
                    y_train=y_train) == CORRECT
     assert outcome(abalone.q4, model=FakeModel(np.full(100, y_train.mean()), classes=1), x_test=x, y_test=y_test,
                    y_train=y_train) == INCORRECT  # no better than the baseline
-    assert outcome(abalone.q4, model=net(), x_test=rng.random((100, 10)), y_test=y_test, y_train=y_train) == INCORRECT
+    assert outcome(abalone.q4, model=_net(keras, normalizer), x_test=rng.random((100, 10)), y_test=y_test,
+                   y_train=y_train) == INCORRECT

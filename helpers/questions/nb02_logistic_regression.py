@@ -1,8 +1,13 @@
-"""Checks for ``02_logistic_regression``: bias trick, hand gradient, training, Keras model, gates, XOR."""
+"""Checks for ``02_logistic_regression``: bias trick, hand gradient, training, Keras model, gates, XOR.
+
+Notation (docs/notation.md): rows are samples; ``ŷ = σ(X_b w)`` with the bias trick, targets ``y``.
+"""
 
 import numpy as np
 
-from ..checking import Question
+from .. import inspection as ins
+from ..checking import Question, describe_value
+from ..question_kinds import FunctionQuestion
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6"]
 
@@ -22,65 +27,80 @@ class BiasTrick(Question):
     solution_text = "X_b = np.c_[np.ones(len(X)), X]"
 
     def check_values(self, X_b, X):
-        X_b, X = np.asarray(X_b), np.asarray(X)
+        X_b, X = self.expect_array(X_b, "X_b", "the cells below multiply it with NumPy weights"), np.asarray(X)
         self.expect(X_b.shape == (len(X), X.shape[1] + 1), f"Expected shape {(len(X), X.shape[1] + 1)}; got {X_b.shape}.")
         self.expect(np.all(X_b[:, 0] == 1), "The first column should be all ones (the bias input).")
         self.expect(np.allclose(X_b[:, 1:], X), "After the ones column, the original inputs should follow unchanged.")
 
 
-class Gradient(Question):
+_RNG = np.random.default_rng(1)
+_XB = np.c_[np.ones(20), _RNG.normal(size=(20, 2))]
+_Y, _W = (_RNG.random(20) > 0.5).astype(float), _RNG.normal(size=3)
+
+
+class Gradient(FunctionQuestion):
     """``grad_mse(w, X_b, y)``: the gradient of J(w) = ½·mean((σ(X_b w) − y)²)."""
 
-    variables = ("grad_mse",)
+    function = "grad_mse"
+    signature = "def grad_mse(w, X_b, y):"
+    cases = [((_W, _XB, _Y), {}), ((np.zeros(3), _XB[:7], _Y[:7]), {})]
     hint_text = ["ŷ = σ(X_b w); per sample the gradient is (ŷ − y)(ŷ − ŷ²)x; average over samples.",
                  "X_b.T @ ((y_hat - y) * (y_hat - y_hat**2)) / len(y)"]
-    solution_text = ("def grad_mse(w, X_b, y):\n    y_hat = 1 / (1 + np.exp(-X_b @ w))\n"
+    solution_text = ("def grad_mse(w, X_b, y):\n    y_hat = sigmoid(X_b @ w)\n"
                      "    return X_b.T @ ((y_hat - y) * (y_hat - y_hat**2)) / len(y)")
 
-    def check_values(self, grad_mse):
-        rng = np.random.default_rng(1)
-        X_b = np.c_[np.ones(20), rng.normal(size=(20, 2))]
-        y, w = (rng.random(20) > 0.5).astype(float), rng.normal(size=3)
-        J = lambda v: 0.5 * np.mean((_sig(X_b @ v) - y) ** 2)  # noqa: E731
-        numeric = np.array([(J(w + e) - J(w - e)) / 2e-6 for e in np.eye(3) * 1e-6])
-        got = np.asarray(grad_mse(w, X_b, y), dtype=float)
-        self.expect(got.shape == (3,), f"Return one partial derivative per weight: shape (3,), got {got.shape}.")
-        self.expect(np.allclose(got, numeric, atol=1e-6), "The gradient does not match a finite-difference estimate: "
-                                                          "check the sign and the average over samples.")
+    def reference(self, w, X_b, y):
+        y_hat = _sig(X_b @ w)
+        return X_b.T @ ((y_hat - y) * (y_hat - y_hat ** 2)) / len(y)
+
+    def wrong_values(self, args, kwargs, got, want):
+        return "The gradient does not match a finite-difference estimate: check the sign and the average over samples."
 
 
 class Trained(Question):
     """``w``: weights from gradient descent that classify the points."""
 
     variables = ("w", "X_b", "y")
-    hint_text = ["Repeat w -= lr * grad_mse(w, X_b, y) many times.", "A learning rate around 1 works here."]
-    solution_text = "w = np.zeros(3)\nfor step in range(steps):\n    w -= lr * grad_mse(w, X_b, y)"
+    hint_text = ["Start from `w = np.zeros(3)` and repeat `w -= learning_rate * grad_mse(w, X_b, y)` `steps` times.",
+                 "Use the `learning_rate` (2.0) and `steps` set at the top of the cell; if the points are still "
+                 "misclassified, check the sign of the update."]
+    solution_text = "w = np.zeros(3)\nfor step in range(steps):\n    w -= learning_rate * grad_mse(w, X_b, y)"
 
     def check_values(self, w, X_b, y):
-        accuracy = float(np.mean((_sig(np.asarray(X_b) @ np.asarray(w)) > 0.5) == np.asarray(y)))
-        self.expect(accuracy >= 0.9, f"Only {accuracy:.0%} of the points are classified correctly; train longer.")
+        w = self.expect_array(w, "w", "the boundary plot below uses it")
+        self.expect(w.shape == (3,), f"`w` should hold 3 weights (bias first); it has shape {w.shape}.")
+        accuracy = float(np.mean((_sig(np.asarray(X_b) @ w) > 0.5) == np.asarray(y)))
+        self.expect(accuracy >= 0.9, f"Only {accuracy:.0%} of the points are classified correctly: did the loop "
+                                     "run all its steps, and does each step go downhill?")
         return f"Accuracy {accuracy:.0%}."
 
 
 class KerasLogistic(Question):
-    """``model``: one sigmoid unit with binary cross-entropy."""
+    """``model``: one sigmoid unit on the 2 inputs, binary cross-entropy, SGD(0.5), the accuracy metric."""
 
     variables = ("model",)
-    hint_text = ["Logistic regression is a single Dense unit with a sigmoid.",
-                 "loss=\"binary_crossentropy\" for 0/1 labels and a sigmoid output."]
+    hint_text = ["Logistic regression is a single unit whose output is squashed into (0, 1), on the 2 inputs of X "
+                 "(Keras adds the bias itself).",
+                 "Which Keras loss compares a probability with a 0/1 label?"]
     solution_text = ("model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1, activation=\"sigmoid\")])\n"
                      "model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.5), loss=\"binary_crossentropy\", "
                      "metrics=[\"accuracy\"])")
 
     def check_values(self, model):
-        import keras
-
-        self.expect(isinstance(model, keras.Model), "`model` should be a Keras model.")
-        dense = [l for l in model.layers if isinstance(l, keras.layers.Dense)]
-        self.expect(len(dense) == 1 and model.output_shape[-1] == 1, "Logistic regression has a single unit and no hidden layer.")
-        self.expect(dense[0].get_config()["activation"] == "sigmoid", "The unit should squash its output into (0, 1).")
-        loss = model.loss if isinstance(model.loss, str) else getattr(model.loss, "name", "")
-        self.expect(str(loss).lower() in {"binary_crossentropy", "bce"}, "Use the cross-entropy loss for two classes.")
+        self.expect(ins.is_model(model), f"`model` should be a Keras model; it is {describe_value(model)}.")
+        self.expect(ins.input_shape(model) == (2,), f"The model takes X, with 2 inputs per point (Keras adds the bias "
+                                                    f"itself); its input shape is {ins.input_shape(model)}.")
+        self.expect(len(ins.dense_indices(ins.layers_of(model))) == 1 and ins.output_units(model) == 1,
+                    "Logistic regression has a single unit and no hidden layer.")
+        self.expect(ins.output_activation(model) == "sigmoid", "The unit should squash its output into (0, 1).")
+        name = ins.loss_name(model)
+        self.expect(name is not None, "The model is not compiled yet: call `model.compile(...)`.")
+        self.expect(name == "binary_crossentropy" and not ins.loss_from_logits(model),
+                    "Use the cross-entropy loss for two classes and a probability output.")
+        self.expect(ins.optimizer_name(model) == "sgd" and abs((ins.learning_rate(model) or 0) - 0.5) < 1e-9,
+                    "Use plain SGD with learning rate 0.5, as the MSE model below does (a fair comparison).")
+        self.expect("accuracy" in ins.metric_names(model),
+                    "Add `metrics=[\"accuracy\"]`: the cells below plot and print the accuracy under that name.")
 
 
 class AndGate(Question):
@@ -92,7 +112,14 @@ class AndGate(Question):
     solution_text = "def and_gate(x1, x2):\n    return sigmoid(20 * x1 + 20 * x2 - 30)"
 
     def check_values(self, and_gate):
-        out = np.array([float(and_gate(a, b)) for a, b in _TRUTH])
+        self.expect_function(and_gate, "and_gate", "def and_gate(x1, x2):")
+        out = []
+        for a, b in _TRUTH:
+            value = self.call(and_gate, a, b, what=f"and_gate({a:g}, {b:g})")
+            self.expect(np.ndim(value) == 0 and value is not None and not isinstance(value, str),
+                        f"`and_gate({a:g}, {b:g})` should return one number; it returned {describe_value(value)}.")
+            out.append(float(value))
+        out = np.array(out)
         self.expect(np.all((out < 0.1) | (out > 0.9)), "Outputs should be close to 0 or 1: use larger weights.")
         self.expect(np.array_equal(out > 0.5, [False, False, False, True]), "The truth table is not AND's.")
 
@@ -101,17 +128,20 @@ class Xor(Question):
     """``xor_model``: a network with a hidden layer that has learnt XOR."""
 
     variables = ("xor_model",)
-    hint_text = ["One line cannot separate XOR: add a hidden Dense layer.", "Train longer or raise the learning rate."]
+    hint_text = ["One line cannot separate XOR: add a hidden Dense layer with a nonlinear activation.",
+                 "The output is one probability, as in logistic regression."]
     solution_text = ("xor_model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(8, activation=\"tanh\"),\n"
                      "                           keras.layers.Dense(1, activation=\"sigmoid\")])")
 
     def check_values(self, xor_model):
-        import keras
-
-        hidden = [l for l in xor_model.layers if isinstance(l, keras.layers.Dense)][:-1]
-        self.expect(len(hidden) >= 1, "A single unit draws one line; XOR needs a hidden layer.")
-        pred = np.asarray(xor_model.predict(_TRUTH, verbose=0)).ravel() > 0.5
-        self.expect(np.array_equal(pred, [False, True, True, False]), "Not all four XOR cases are right yet: train longer.")
+        self.expect(ins.is_model(xor_model), f"`xor_model` should be a Keras model; it is {describe_value(xor_model)}.")
+        self.expect(ins.input_shape(xor_model) == (2,), "The model should take the 2 inputs of a gate.")
+        self.expect(len(ins.hidden_activations(xor_model)) >= 1, "A single unit draws one line; XOR needs a hidden layer.")
+        self.expect(ins.output_units(xor_model) == 1 and ins.output_activation(xor_model) == "sigmoid",
+                    "The output should be one probability (0 or 1 for XOR), as in logistic regression.")
+        pred = np.asarray(self.call(xor_model.predict, _TRUTH, verbose=0, what="xor_model.predict(...)")).ravel() > 0.5
+        self.expect(np.array_equal(pred, [False, True, True, False]),
+                    "Not all four XOR cases are right yet: a nonlinear hidden activation and a few more units help.")
 
 
 q1 = BiasTrick("q1", "The bias trick")

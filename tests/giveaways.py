@@ -1,0 +1,41 @@
+"""What a check's failure message must never say, per question (it would give the answer away).
+
+``outcome(q, **values)`` evaluates a question and, whenever the result is not *correct*, asserts
+that the message has a reason, contains none of the question's tokens below and not its solution.
+"""
+
+from helpers.checking import CORRECT
+from helpers.questions import nb01_warmup as n01
+from helpers.questions import nb02_logistic_regression as n02
+from helpers.questions import nb03_fnn_mnist as n03
+from helpers.questions import nb04_cnn_mnist as n04
+from helpers.questions import nb05_abalone_regression as n05
+
+NEVER = {
+    n01.q1: ("matmul(x0", "+ b_true"), n01.q2: ("rng.uniform", "rng.normal", "@ W_np"),
+    n01.q3: ("apply_gradients", "reduce_mean"), n01.q4: ("Dense(2", "model.fit("),
+    n01.q5: ("np.exp(-", "1 / (1 +"),
+    n02.q1: ("np.c_", "np.ones(len(X))", "hstack"), n02.q2: ("y_hat**2", "X_b.T @"),
+    n02.q3: ("learning_rate * grad_mse",), n02.q4: ("binary_crossentropy", "\"sigmoid\"", "Dense(1"),
+    n02.q5: ("- 30", "20 * x1"), n02.q6: ("tanh", "Dense(8"),
+    n03.q1: ("to_categorical",), n03.q2: ("softmax", "Dense(10", "Flatten()"),
+    n03.q3: ("categorical_crossentropy", "CategoricalCrossentropy"), n03.q4: ("model.fit",),
+    n03.q5: ("l2(1e-4)", "Dropout(0.5)", "kernel_regularizer="),
+    n04.q1: ("np.sum(image", "image[i:i + kh"), n04.q2: ("fmap[i * stride",), n04.q3: ("softmax", "Flatten()", "Dense(10"),
+    n04.q4: ("model.fit",), n04.q5: ("load_model", "model.save("),
+    n05.q1: ("get_dummies",), n05.q2: ("y_train.mean()", "np.abs(y_test"), n05.q3: ("Dense(1)", "loss=\"mse\""),
+    n05.q4: ("model.fit",),
+}
+QUESTIONS = list(NEVER)
+
+
+def outcome(q, **values):
+    """``q``'s outcome for ``values``; a failure message is checked for giveaways first."""
+    result = q.evaluate(**values)
+    if result.outcome != CORRECT:
+        assert result.message.strip(), "a failure needs a reason"
+        assert q.solution_text.strip() not in result.message
+        for token in NEVER[q]:
+            assert token not in result.message, (q.name, token, result.message)
+        assert "Traceback" not in result.message and "File \"" not in result.message, result.message
+    return result.outcome
