@@ -15,21 +15,22 @@ PACKAGE = ROOT / "helpers"
 #: floor number per module; ``questions.*`` / ``tools.*`` stand for every module of that subpackage.
 FLOORS = {
     "errors": 0,
-    "config": 1, "registry": 1, "files": 1, "verify": 1,
+    "config": 1, "registry": 1, "files": 1, "verify": 1, "blanks": 1,
     "params": 2, "transport": 2,
     "context": 3,
-    "download": 4, "device": 4,
-    "data": 5, "summary": 5, "plotting": 5, "feedback": 5, "distribute": 5, "blanks": 5,
+    "download": 4, "device": 4, "catchup": 4,
+    "data": 5, "summary": 5, "plotting": 5, "feedback": 5, "distribute": 5, "catching_up": 5,
     "checking": 6,
     "inspection": 7, "learner": 7, "question_kinds": 7,
     "questions": 8, "questions.*": 8,
     "runtime": 9,
-    "catchup": 10,
-    "tools": 11, "tools.*": 11, "catching_up": 11,
-    "__main__": 12,
+    "tools": 10, "tools.*": 10,
+    "__main__": 11,
 }
-#: ``helpers/__init__.py`` only re-exports lazily (by name, in a dict), so it imports nothing itself.
+#: ``helpers/__init__.py`` only re-exports lazily (by name, in a dict), so it imports nothing itself; importing
+#: it from inside the package (``import helpers``) reaches every floor, so it counts as above all of them.
 EXEMPT = {"__init__"}
+FLOORS["__init__"] = max(FLOORS.values()) + 1
 
 
 def module_name(path):
@@ -67,7 +68,9 @@ def imports_of(path):
                           or (PACKAGE / Path(*sub.split("."))).is_dir() else dotted)
         elif isinstance(node, ast.Import):
             for alias in node.names:
-                if alias.name.split(".")[0] == "helpers" and alias.name != "helpers":
+                if alias.name == "helpers":
+                    found.add("__init__")  # the lazy front door reaches every floor: counts as the top
+                elif alias.name.split(".")[0] == "helpers":
                     found.add(".".join(alias.name.split(".")[1:]))
     found.discard("")
     found.discard(name)
