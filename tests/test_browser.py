@@ -327,6 +327,8 @@ def test_warmup_in_jupyterlab(browser, lab, shots):
             nb.type(i + offset, answers[i])
         nb.run(i + offset)
     for i, cell in enumerate(cells):
+        if cell.cell_type != "code":  # the title cell explains q1.check() in prose
+            continue
         shown = i + offset if i > q1_check else i
         match = re.search(r"\b(q\d)\.check\(\)", cell.source)
         if match:
