@@ -16,9 +16,13 @@ TRAINER = ROOT / "hpc" / "train_distributed.py"
 
 
 def clean_env(**extra):
-    """This process's environment without cluster variables, plus ``extra``."""
+    """This process's environment without cluster variables, plus ``extra``.
+
+    ``PYTHONFAULTHANDLER``: should a process crash (SIGSEGV in TensorFlow's C++ threads), its error output,
+    which the tests' messages show, holds the Python stack of every thread.
+    """
     env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG" and not k.startswith("SLURM_")}
-    env.update(WORKSHOP_QUICK="1", **extra)
+    env.update(WORKSHOP_QUICK="1", PYTHONFAULTHANDLER="1", **extra)
     return env
 
 

@@ -36,7 +36,7 @@ def test_killed_fit_job_resumes_from_its_backup(tmp_path):
     done = json.loads(metadata.read_text())["epoch"]  # epochs finished when the job died
     assert 1 <= done < EPOCHS
     proc = trainer(*args)  # the same command again, as a requeued job runs it
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.returncode == 0, (proc.returncode, proc.stderr[-3000:])
     s = summary(tmp_path, "single")
     assert s["first_epoch"] == done and len(s["losses"]) == EPOCHS - done, (done, s)  # resumed, not restarted
     assert s["replicas"] == 2 and s["loop"] == "fit" and s["global_batch_size"] == 128
@@ -66,7 +66,7 @@ def test_two_loopback_workers_killed_and_restarted_resume_from_the_chiefs_checkp
     first_loss = float(re.search(r"^epoch 1/\d+: loss ([\d.]+)", first_out, re.MULTILINE).group(1))
 
     results = wait_all(workers(args, tmp_path / "second"), tmp_path / "second")
-    assert [r[0] for r in results] == [0, 0], [r[2][-2000:] for r in results]
+    assert [r[0] for r in results] == [0, 0], [(r[0], r[2][-2000:]) for r in results]
     for _, out, _ in results:
         assert f"{done} epoch(s) done" in out
     chief, other = summary(run_dir, "worker-0"), summary(run_dir, "worker-1")
