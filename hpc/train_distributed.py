@@ -133,7 +133,9 @@ def train_fit(strategy, model, data, args, epochs, global_batch, timer):
     (x_train, y_train), (x_val, y_val), _ = data
     backup, EpochTimer = args.run_dir / "backup", _epoch_timer()
     callbacks = [
-        keras.callbacks.BackupAndRestore(str(backup)),  # resume here after preemption; deleted on success
+        # resume here after preemption; deleted on success. double_checkpoint: a job killed while writing the
+        # backup leaves a broken file; the restarted job then falls back to the previous epoch's copy.
+        keras.callbacks.BackupAndRestore(str(backup), double_checkpoint=True),
         keras.callbacks.ModelCheckpoint(str(args.run_dir / "best.keras"), monitor="val_accuracy", save_best_only=True),
         keras.callbacks.TensorBoard(str(args.run_dir / "logs")),
         keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=2),
@@ -195,12 +197,14 @@ def train_custom(strategy, model, data, args, epochs, global_batch, learning_rat
             steps += 1
         losses.append(total / max(steps, 1))
         timer.append(time.perf_counter() - start)
-        epoch.assign(e + 1)
-        manager.save(checkpoint_number=e + 1)  # every worker saves; only the chief's copy is kept
-        with writer.as_default():
-            tf.summary.scalar("loss", losses[-1], step=e + 1)
         print(f"epoch {e + 1}/{epochs}: loss {losses[-1]:.4f} ({steps} steps, "
               f"{time.perf_counter() - start:.1f} s)", flush=True)
+        with writer.as_default():
+            tf.summary.scalar("loss", losses[-1], step=e + 1)
+        epoch.assign(e + 1)
+        # Every worker saves (a collective); only the chief's copy is kept. The state file naming the latest
+        # checkpoint is replaced last and atomically: a job killed while saving resumes from the previous one.
+        manager.save(checkpoint_number=e + 1)
     writer.close()
     distribute.discard_write_dir(backup, strategy)
     distribute.discard_write_dir(args.run_dir / "logs" / "train", strategy)

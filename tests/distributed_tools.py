@@ -16,9 +16,13 @@ TRAINER = ROOT / "hpc" / "train_distributed.py"
 
 
 def clean_env(**extra):
-    """This process's environment without cluster variables, plus ``extra``."""
+    """This process's environment without cluster variables, plus ``extra``.
+
+    ``PYTHONFAULTHANDLER``: should a process crash (SIGSEGV in TensorFlow's C++ threads), its error output,
+    which the tests' messages show, holds the Python stack of every thread.
+    """
     env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG" and not k.startswith("SLURM_")}
-    env.update(WORKSHOP_QUICK="1", **extra)
+    env.update(WORKSHOP_QUICK="1", PYTHONFAULTHANDLER="1", **extra)
     return env
 
 
@@ -50,14 +54,32 @@ def wait_all(procs, log_dir, timeout=300):
             for i, p in enumerate(procs)]
 
 
-def wait_for(path, procs, timeout=180):
-    """Poll until ``path`` exists; fail early if a process died."""
+def wait_for(ready, procs, timeout=180):
+    """Poll until ``ready()`` returns a true value, and return it; fail early if a process died.
+
+    ``ready`` may also be a path: then wait until it exists.
+    """
+    if not callable(ready):
+        path = ready
+        ready = path.exists
     deadline = time.monotonic() + timeout
-    while not path.exists():
+    while not (value := ready()):
         dead = [p.returncode for p in procs if p.poll() is not None]
-        assert not dead, f"a worker exited ({dead}) before {path.name} appeared"
-        assert time.monotonic() < deadline, f"{path} did not appear within {timeout} s"
-        time.sleep(0.05)
+        assert not dead, f"a process exited ({dead}) before it was ready to be killed"
+        assert time.monotonic() < deadline, f"not ready within {timeout} s"
+        time.sleep(0.02)
+    return value
+
+
+def finished_epochs(read):
+    """A poll for :func:`wait_for`: the number ``read()`` returns once it is ≥ 1, else 0 (file missing or
+    half-written: a process writes it while we look)."""
+    def ready():
+        try:
+            return max(read(), 0)
+        except (OSError, ValueError, KeyError, AttributeError):
+            return 0
+    return ready
 
 
 def kill(procs):

@@ -1,7 +1,8 @@
 """Data-parallel training on this CPU: logical devices, SLURM, the sbatch scripts, the fit trap, mixed precision.
 
-Everything that configures TensorFlow's devices or starts a strategy runs in a fresh process
-(``hpc/train_distributed.py``): devices are fixed once TensorFlow initialises them.
+What needs its own devices runs in a fresh process (``hpc/train_distributed.py``, or notebook 06's one script
+run of the suite): TensorFlow fixes its devices when it initialises them. What can, runs here: the SLURM resolver
+on a faked environment, the refusal to re-split devices, mixed precision with one replica.
 Two-worker training and kill-and-resume are in test_distributed_workers.py (xdist spreads the files).
 """
 
@@ -12,33 +13,38 @@ import sys
 
 import pytest
 
-from distributed_tools import ROOT, clean_env, summary, trainer, wait_all, workers
+from distributed_tools import ROOT, TRAINER, clean_env, wait_all, workers
+from runs import script_run
 from helpers import distribute
-from helpers.errors import ConfigError
+from helpers.errors import ConfigError, DeviceConfigError
 from helpers.questions import nb06_distributed
 
 SBATCH = {"multinode": ROOT / "hpc" / "slurm-multinode.sbatch", "multigpu": ROOT / "hpc" / "slurm-multigpu.sbatch"}
 
 
-# --- one process, MirroredStrategy over 2 logical CPU devices, model.fit ------------------------------------------
+# --- one process, MirroredStrategy over 2 logical CPU devices, model.fit: the notebook's own run -------------------
 @pytest.mark.slow
-def test_mirrored_fit_on_two_logical_cpus_reaches_the_single_device_floor(tmp_path):
-    proc = trainer("--quick", "--epochs", 3, "--run-dir", tmp_path)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    s = summary(tmp_path, "single")
-    assert s["replicas"] == 2 and s["loop"] == "fit" and s["global_batch_size"] == 128 and s["first_epoch"] == 0
-    assert s["test_accuracy"] >= nb06_distributed.QUICK_FLOOR, s  # the floor notebook 04's single-device CNN meets
-    assert len(s["losses"]) == 3 and s["losses"][-1] < s["losses"][0]
-    assert (tmp_path / "best.keras").is_file()  # ModelCheckpoint
-    assert list((tmp_path / "logs" / "train").glob("events.out.tfevents.*"))  # TensorBoard
-    assert not (tmp_path / "backup").exists()  # BackupAndRestore deletes its backup after a finished run
+def test_mirrored_fit_on_two_logical_cpus_reaches_the_single_device_floor(tmp_path_factory):
+    """Notebook 06 trains the CNN with MirroredStrategy and fit; the suite runs it once as a script (tests/runs.py)."""
+    run = script_run(tmp_path_factory, ROOT / "solutions" / "06_distributed.ipynb")
+    assert run.returncode == 0, (run.stdout[-3000:], run.stderr[-3000:])
+    s = run.summary
+    floor = nb06_distributed.QUICK_FLOOR if s["mode"] == "quick" else nb06_distributed.FULL_FLOOR
+    gpus = distribute.tensorflow().config.list_physical_devices("GPU")
+    assert s["metrics"]["replicas"] == (len(gpus) or 2), s["metrics"]  # every GPU, else cpu_devices = 2
+    assert s["metrics"]["test_accuracy"] >= floor, s["metrics"]  # the floor notebook 04's single-device CNN meets
+    losses = s["history"]["loss"]
+    assert len(losses) == s["epochs_run"] >= 1 and losses[-1] < losses[0]
+    # what the callbacks left: the best model (ModelCheckpoint), TensorBoard logs, no backup (finished)
+    assert "['best.keras', 'logs']\n['logs/train', 'logs/validation']" in run.stdout
+    assert "restarted job trained epochs [" in run.stdout and "identical weights: True" in run.stdout
 
 
 @pytest.mark.slow
 def test_fit_under_multiworker_strategy_still_fails_upstream(tmp_path):
     """keras-team/keras#20585. When this test fails because both workers succeed, upstream is fixed:
     teach fit for several processes too (notebook 06, README "Scaling out", the trainer's --loop auto)."""
-    procs = workers(["--quick", "--loop", "fit", "--epochs", 1, "--limit", 256, "--run-dir", tmp_path / "run"],
+    procs = workers(["--quick", "--loop", "fit", "--epochs", 1, "--limit", 128, "--run-dir", tmp_path / "run"],
                     tmp_path / "logs")
     results = wait_all(procs, tmp_path / "logs")
     if all(rc == 0 for rc, _, _ in results):
@@ -51,17 +57,18 @@ def test_fit_under_multiworker_strategy_still_fails_upstream(tmp_path):
 
 
 # --- devices ----------------------------------------------------------------------------------------------------
-@pytest.mark.slow
-def test_logical_devices_must_come_before_tensorflow_starts():
-    code = ("from helpers import distribute\n"
-            "print(distribute.training_devices(2)); print(distribute.training_devices(2))\n"
-            "try:\n    distribute.training_devices(3)\n"
-            "except distribute.DeviceConfigError as err:\n    print('refused:', err)\n")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean_env(), capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    lines = proc.stdout.splitlines()
-    assert lines[0] == lines[1] == "['/device:CPU:0', '/device:CPU:1']"  # a re-run cell is fine
-    assert lines[2].startswith("refused: TensorFlow already runs on 2 logical CPU device(s)") and "restart" in lines[2]
+def test_logical_devices_cannot_change_once_tensorflow_runs():
+    """In this process TensorFlow's devices are already fixed (or fixed now): the same split is fine (a re-run
+    cell), another one is refused with the fix. A fresh process gets its split: see the trainer tests."""
+    tf = distribute.tensorflow()
+    if tf.config.list_physical_devices("GPU"):
+        pytest.skip("with GPUs training_devices() returns them and splits no CPU")
+    have = [d.name for d in tf.config.list_logical_devices("CPU")]  # initialises the devices if nothing did yet
+    assert distribute.training_devices(len(have)) == have
+    with pytest.raises(DeviceConfigError, match="restart") as err:
+        distribute.training_devices(len(have) + 1)
+    assert str(err.value).startswith(f"TensorFlow already runs on {len(have)} logical CPU device(s)")
+    assert isinstance(err.value, RuntimeError)
 
 
 def test_training_devices_refuses_a_bad_count():
@@ -184,11 +191,16 @@ def test_multigpu_sbatch_dry_run_plans_one_mirrored_process(tmp_path):
     assert plan["run_dir"] == "runs/99" and plan["mode"] == "full"  # a GPU job trains on all of MNIST
 
 
-# --- the notebook's model under mixed precision (runs on CPU, slowly; the notebook skips it there) ----------------
-def test_notebook_model_under_mixed_precision_keeps_a_float32_output():
+# --- mixed precision: the notebook's model and the trainer's custom loop, in this process (cheap, one replica) -------
+def test_model_under_mixed_precision_keeps_a_float32_output_and_the_custom_loop_trains(tmp_path):
+    """On a GPU this is the fast path; on this CPU it only shows the float32 output and the loss scaling work.
+    The notebook skips it without a GPU; the trainer's --mixed-precision runs the same loop."""
+    import argparse
+    import importlib.util
+
     import nbformat
 
-    distribute.tensorflow()
+    tf = distribute.tensorflow()
     import keras
     import numpy as np
 
@@ -196,29 +208,29 @@ def test_notebook_model_under_mixed_precision_keeps_a_float32_output():
     source = next(c.source for c in nb.cells if c.cell_type == "code" and "def build_model" in c.source)
     namespace = {"keras": keras}
     exec(source, namespace)  # noqa: S102 – the notebook's own cell
+    spec = importlib.util.spec_from_file_location("train_distributed", TRAINER)
+    trainer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(trainer)
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0"])  # the trainer's path with one replica
+    keras.utils.set_random_seed(0)
     keras.mixed_precision.set_global_policy("mixed_float16")
     try:
-        model = namespace["build_model"]()
-        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        with strategy.scope():
+            model = namespace["build_model"]()
+        assert model.layers[0].compute_dtype == "float16" and model.layers[0].variable_dtype == "float32"
+        assert model.layers[-1].compute_dtype == "float32"
+        rng = np.random.default_rng(0)
+        x = rng.random((128, 28, 28, 1)).astype("float32")
+        y = np.arange(128) % 10
+        args = argparse.Namespace(mixed_precision=True, seed=0, run_dir=tmp_path)
+        first, losses = trainer.train_custom(strategy, model, ((x, y), None, None), args, epochs=2, global_batch=32,
+                                             learning_rate=1e-3, timer=[])
     finally:
         keras.mixed_precision.set_global_policy("float32")
-    assert model.layers[0].compute_dtype == "float16" and model.layers[0].variable_dtype == "float32"
-    assert model.layers[-1].compute_dtype == "float32"
-    assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)  # added by compile
-    x = np.random.default_rng(0).random((16, 28, 28, 1)).astype("float32")
-    probs = keras.ops.convert_to_numpy(model(x))
+    assert first == 0 and len(losses) == 2 and all(np.isfinite(losses)) and losses[1] < losses[0], losses
+    probs = keras.ops.convert_to_numpy(model(x[:16]))
     assert probs.dtype == np.float32 and np.allclose(probs.sum(axis=1), 1, atol=1e-5)
-    loss = model.train_on_batch(x, np.arange(16) % 10)
-    assert np.isfinite(loss)
-
-
-@pytest.mark.slow
-def test_trainer_custom_loop_runs_under_mixed_precision(tmp_path):
-    """On a GPU this is the fast path; on this CPU it only shows the loss scaling and float32 output work."""
-    proc = trainer("--quick", "--mixed-precision", "--loop", "custom", "--epochs", 2, "--limit", 512,
-                   "--run-dir", tmp_path)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "mixed precision on a CPU is slower" in proc.stdout
-    s = summary(tmp_path, "single")
-    assert s["mixed_precision"] and s["replicas"] == 2 and len(s["losses"]) == 2
-    assert all(0 < loss < 10 for loss in s["losses"]) and s["losses"][1] < s["losses"][0]
+    reader = tf.train.load_checkpoint(str(tmp_path / "backup"))  # the loop's checkpoint holds the loss scale
+    scale = "optimizer/dynamic_scale/.ATTRIBUTES/VARIABLE_VALUE"  # LossScaleOptimizer's, around the Adam one
+    assert scale in reader.get_variable_to_shape_map(), sorted(reader.get_variable_to_shape_map())
+    assert 0 < float(reader.get_tensor(scale)) < float("inf")
