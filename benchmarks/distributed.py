@@ -35,6 +35,15 @@ CONFIGS = [
     ("2 logical CPU devices, custom loop", 2, "custom", ("devices", 2), 64),
     ("2 loopback workers (MultiWorkerMirroredStrategy), custom loop", 2, "custom", ("workers", 2), 64),
 ]
+#: Only where a GPU is visible (issue 15's GPU measurements): (name, loop, batch, extra trainer arguments).
+#: Large batches, as mixed precision pays off when the GPU is busy; the pipeline rows compare tf.data settings.
+GPU_CONFIGS = [
+    ("1 GPU, fit, float32, batch 512", "fit", 512, []),
+    ("1 GPU, fit, mixed_float16, batch 512", "fit", 512, ["--mixed-precision"]),
+    ("1 GPU, custom loop, plain batches", "custom", 512, ["--pipeline", "plain"]),
+    ("1 GPU, custom loop, prefetch", "custom", 512, ["--pipeline", "prefetch"]),
+    ("1 GPU, custom loop, cache + prefetch", "custom", 512, ["--pipeline", "cache"]),
+]
 
 
 def samples_per_second(summary):
@@ -43,11 +52,11 @@ def samples_per_second(summary):
     return round(summary["samples_per_epoch"] / statistics.median(steady), 1)
 
 
-def _measure(loop, how, batch, epochs, limit, folder):
+def _measure(loop, how, batch, epochs, limit, folder, extra=()):
     from helpers import distribute
 
     args = [str(TRAINER), "--quick", "--loop", loop, "--epochs", str(epochs), "--batch-size", str(batch),
-            "--run-dir", str(folder)]
+            "--run-dir", str(folder), *extra]
     args += ["--limit", str(limit)] if limit else []
     env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG" and not k.startswith("SLURM_")}
     kind, n = how
@@ -80,6 +89,27 @@ def measure(epochs=4, limit=0):
     return rows
 
 
+def measure_gpu(epochs=4, limit=0):
+    """Mixed precision and input-pipeline rows on one GPU; ``[]`` without a GPU (nothing to measure)."""
+    from helpers.device import nvidia_smi
+
+    if not nvidia_smi():
+        print("[distributed] no GPU visible: mixed-precision and pipeline rows skipped", flush=True)
+        return []
+    rows = []
+    for name, loop, batch, extra in GPU_CONFIGS:
+        print(f"[distributed] {name}", flush=True)
+        with tempfile.TemporaryDirectory(prefix="bench-gpu-") as tmp:
+            summary = _measure(loop, ("devices", 1), batch, epochs, limit, Path(tmp), extra)
+        rows.append({"configuration": name, "loop": loop, "devices": summary["devices"],
+                     "samples_per_second": samples_per_second(summary)})
+    speed = {r["configuration"]: r["samples_per_second"] for r in rows}
+    for row in rows:
+        base = GPU_CONFIGS[0][0] if row["loop"] == "fit" else GPU_CONFIGS[2][0]
+        row["vs_baseline"] = round(row["samples_per_second"] / speed[base], 2)
+    return rows
+
+
 def markdown(res):
     """The results as a Markdown report."""
     lines = [f"# Distributed benchmark ({res['mode']})", "",
@@ -93,6 +123,13 @@ def markdown(res):
               "training steps only (no validation pass). Without GPUs the replicas share the same "
               "CPU cores, so no speed-up is expected: the ratio shows the cost of splitting the batch and "
               "all-reducing the gradients."]
+    if res.get("gpu_rows"):
+        lines += ["", "## One GPU: mixed precision and the input pipeline", "",
+                  "| configuration | devices | samples/s | vs float32 fit / plain batches |", "|---|---|---|---|"]
+        lines += [f"| {r['configuration']} | {', '.join(r['devices'])} | {r['samples_per_second']:.0f} "
+                  f"| {r['vs_baseline']:.2f}× |" for r in res["gpu_rows"]]
+    else:
+        lines += ["", "No GPU was visible, so the mixed-precision and input-pipeline rows were not measured."]
     return "\n".join(lines) + "\n"
 
 
@@ -105,7 +142,8 @@ def main(out, tiny=False):
     mode = "tiny" if tiny else "quick"
     res = {"mode": mode, "machine": f"{platform.system()} {platform.machine()}, {len(os.sched_getaffinity(0))} CPU "
                                     f"cores usable", "versions": versions,
-           "rows": measure(epochs=2 if tiny else 4, limit=512 if tiny else 0)}
+           "rows": measure(epochs=2 if tiny else 4, limit=512 if tiny else 0),
+           "gpu_rows": measure_gpu(epochs=2 if tiny else 4, limit=2048 if tiny else 0)}
     name = "results-distributed" + ("-tiny" if tiny else "")
     out.mkdir(parents=True, exist_ok=True)
     report = markdown(res)

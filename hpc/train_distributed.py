@@ -49,6 +49,8 @@ def parse_args(argv=None):
     p.add_argument("--limit", type=int, default=0, help="train on the first N samples only (0: all)")
     p.add_argument("--mixed-precision", action="store_true",
                    help="compute in float16 (fast on recent NVIDIA GPUs; runs, slowly, on a CPU)")
+    p.add_argument("--pipeline", choices=("plain", "prefetch", "cache"), default="prefetch",
+                   help="custom loop's input: plain batches, + prefetch (default), or cache + prefetch")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--run-dir", type=Path, default=None, help="default runs/<SLURM_JOB_ID> or runs/local")
     p.add_argument("--dry-run", action="store_true", help="print the plan and exit without training")
@@ -176,11 +178,13 @@ def train_custom(strategy, model, data, args, epochs, global_batch, learning_rat
         return strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
 
     def dataset(e):  # the same order on every worker, and after a restart: the seed follows the epoch
-        ds = tf.data.Dataset.from_tensor_slices((x_train, y_train)).shuffle(len(x_train), seed=args.seed + e)
+        ds = tf.data.Dataset.from_tensor_slices((x_train, y_train))
+        ds = (ds.cache() if args.pipeline == "cache" else ds).shuffle(len(x_train), seed=args.seed + e)
+        ds = ds.batch(global_batch, drop_remainder=True)
+        ds = ds if args.pipeline == "plain" else ds.prefetch(tf.data.AUTOTUNE)  # next batch ready while training
         options = tf.data.Options()
         options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-        return strategy.experimental_distribute_dataset(
-            ds.batch(global_batch, drop_remainder=True).prefetch(tf.data.AUTOTUNE).with_options(options))
+        return strategy.experimental_distribute_dataset(ds.with_options(options))
 
     backup = args.run_dir / "backup"
     checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer, epoch=epoch)

@@ -222,7 +222,7 @@ def test_model_under_mixed_precision_keeps_a_float32_output_and_the_custom_loop_
         rng = np.random.default_rng(0)
         x = rng.random((128, 28, 28, 1)).astype("float32")
         y = np.arange(128) % 10
-        args = argparse.Namespace(mixed_precision=True, seed=0, run_dir=tmp_path)
+        args = argparse.Namespace(mixed_precision=True, seed=0, run_dir=tmp_path, pipeline="prefetch")
         first, losses = trainer.train_custom(strategy, model, ((x, y), None, None), args, epochs=2, global_batch=32,
                                              learning_rate=1e-3, timer=[])
     finally:
