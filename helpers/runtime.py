@@ -202,6 +202,10 @@ def setup(notebook=None, quick=None, seed=42, deterministic=False, announce=True
     if deterministic:
         tf.config.experimental.enable_op_determinism()
     context.set_mode(is_quick)
+    if interactive:  # blanks that speak up, one-line messages for blanks, NameErrors and interrupts
+        from . import learner
+
+        learner.install()
     run = Run(quick=is_quick, seed=seed, interactive=interactive, params=values, notebook=name,
               run_id=run_id(name, is_quick, seed, values))
     context.activate(run)

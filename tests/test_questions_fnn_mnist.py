@@ -39,7 +39,7 @@ def quick(monkeypatch):
 
 def outcome(q, **values):
     result = q.evaluate(**values)
-    if result.outcome == INCORRECT:
+    if result.outcome != CORRECT:
         assert q.solution_text.strip() not in result.message
         for word in GIVEAWAYS[q]:
             assert word not in result.message, (word, result.message)
@@ -47,12 +47,12 @@ def outcome(q, **values):
     return result.outcome
 
 
-def classifier(keras, hidden=(16,), hidden_activation="relu", units=10, output="softmax", flatten=True,
-               dropout=None, l2=None, bias_l2=None, output_l2=None, dropout_after_output=False):
+def classifier(keras, hidden=(256,), hidden_activation="relu", units=10, output="softmax", flatten=True,
+               dropout=0.2, l2=None, bias_l2=None, output_l2=None, dropout_after_output=False, l2_layers=None):
     """A small Sequential model for 28×28 inputs, varied one way at a time."""
-    reg = keras.regularizers.l2(l2) if l2 else None
     layers = [keras.Input(shape=(28, 28))] + ([keras.layers.Flatten()] if flatten else [])
-    for n in hidden:
+    for k, n in enumerate(hidden):
+        reg = keras.regularizers.l2(l2) if l2 and (l2_layers is None or k in l2_layers) else None
         layers.append(keras.layers.Dense(n, activation=hidden_activation, kernel_regularizer=reg,
                                          bias_regularizer=keras.regularizers.l2(bias_l2) if bias_l2 else None))
         if dropout is not None:
@@ -86,28 +86,33 @@ def test_not_attempted_with_blanks_or_missing_variables():
 # --- q1: one-hot labels ---------------------------------------------------------------------------------------------
 def test_q1_one_hot(keras):
     y = np.array([3, 0, 9, 1, 1, 7], dtype="uint8")
-    assert outcome(q1, y_train_onehot=keras.utils.to_categorical(y, 10), y_train=y) == CORRECT
-    assert outcome(q1, y_train_onehot=np.eye(10, dtype=int)[y], y_train=y) == CORRECT
-    assert outcome(q1, y_train_onehot=y, y_train=y) == INCORRECT  # still integer labels
-    assert outcome(q1, y_train_onehot=np.eye(10)[y][:-1], y_train=y) == INCORRECT  # a row missing
-    assert outcome(q1, y_train_onehot=np.eye(12)[y], y_train=y) == INCORRECT  # wrong number of columns
-    assert outcome(q1, y_train_onehot=np.eye(10)[(y + 1) % 10], y_train=y) == INCORRECT  # shifted columns
-    assert outcome(q1, y_train_onehot=np.eye(10)[y] * 2, y_train=y) == INCORRECT  # not 0/1
-    result = q1.evaluate(y_train_onehot=np.eye(10)[y], y_train=y)
+    v = np.array([2, 2, 5], dtype="uint8")
+    good_val = dict(y_val_onehot=np.eye(10)[v], y_val=v)
+    assert outcome(q1, y_train_onehot=keras.utils.to_categorical(y, 10), y_train=y, **good_val) == CORRECT
+    assert outcome(q1, y_train_onehot=np.eye(10, dtype=int)[y], y_train=y, **good_val) == CORRECT
+    assert outcome(q1, y_train_onehot=y, y_train=y, **good_val) == INCORRECT  # still integer labels
+    assert outcome(q1, y_train_onehot=np.eye(10)[y][:-1], y_train=y, **good_val) == INCORRECT  # a row missing
+    assert outcome(q1, y_train_onehot=np.eye(12)[y], y_train=y, **good_val) == INCORRECT  # wrong number of columns
+    assert outcome(q1, y_train_onehot=np.eye(10)[(y + 1) % 10], y_train=y, **good_val) == INCORRECT  # shifted
+    assert outcome(q1, y_train_onehot=np.eye(10)[y] * 2, y_train=y, **good_val) == INCORRECT  # not 0/1
+    # the second blank counts too: 03 q1's solution once forgot y_val_onehot and model.fit crashed later
+    assert outcome(q1, y_train_onehot=np.eye(10)[y], y_train=y, y_val_onehot=____, y_val=v) == NOT_ATTEMPTED
+    assert outcome(q1, y_train_onehot=np.eye(10)[y], y_train=y, y_val_onehot=v, y_val=v) == INCORRECT
+    result = q1.evaluate(y_train_onehot=np.eye(10)[y], y_train=y, **good_val)
     assert "argmax" in result.message  # the note reminds of the way back
 
 
 # --- q2: the network --------------------------------------------------------------------------------------------------
 def test_q2_correct_models(keras):
     assert outcome(q2, model=classifier(keras)) == CORRECT
-    assert outcome(q2, model=classifier(keras, hidden=(16, 8), dropout=0.2)) == CORRECT
-    # Activation given as a separate layer, and softmax as its own layer, are fine too.
-    separate = keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten(), keras.layers.Dense(16),
-                                 keras.layers.ReLU(), keras.layers.Dense(10), keras.layers.Softmax()])
+    # Activation given as a separate layer, softmax as its own layer, Reshape for Flatten: fine too.
+    separate = keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Reshape((784,)), keras.layers.Dense(256),
+                                 keras.layers.ReLU(), keras.layers.Dropout(0.2), keras.layers.Dense(10),
+                                 keras.layers.Softmax()])
     assert outcome(q2, model=separate) == CORRECT
     functional_in = keras.Input(shape=(28, 28))
-    hidden = keras.layers.Dense(16, activation=keras.activations.relu)(keras.layers.Flatten()(functional_in))
-    functional = keras.Model(functional_in, keras.layers.Dense(10, activation="softmax")(hidden))
+    hidden = keras.layers.Dense(256, activation=keras.activations.relu)(keras.layers.Flatten()(functional_in))
+    functional = keras.Model(functional_in, keras.layers.Dense(10, activation="softmax")(keras.layers.Dropout(0.2)(hidden)))
     assert outcome(q2, model=functional) == CORRECT
 
 
@@ -117,6 +122,8 @@ def test_q2_correct_models(keras):
     dict(hidden=()),  # no hidden layer
     dict(hidden_activation="sigmoid"), dict(hidden_activation=None),  # hidden layer not ReLU
     dict(flatten=False),  # Dense layers on 28×28 images
+    dict(dropout=None), dict(dropout=0.5),  # the required Dropout(0.2) missing or another rate
+    dict(hidden=(128,)), dict(hidden=(256, 256)),  # not the asked hidden layer
 ])
 def test_q2_wrong_models(keras, change):
     assert outcome(q2, model=classifier(keras, **change)) == INCORRECT
@@ -138,8 +145,13 @@ def test_q3_correct_losses(keras):
         model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
         assert outcome(q3, model=model) == CORRECT, loss
     model = classifier(keras)
-    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="categorical_crossentropy")
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="categorical_crossentropy", metrics=["acc", "accuracy"])
     assert outcome(q3, model=model) == CORRECT
+    model = classifier(keras)
+    model.compile(optimizer="sgd", loss="categorical_crossentropy", metrics=["accuracy"])
+    assert outcome(q3, model=model) == INCORRECT  # the stub asks to keep Adam
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    assert outcome(q3, model=model) == INCORRECT  # the cells below plot history["accuracy"]
 
 
 @pytest.mark.parametrize("loss", ["mse", "mean_absolute_error", "sparse_categorical_crossentropy",
@@ -205,18 +217,22 @@ def test_q4_untrained_keras_model_fails(keras, quick):
 
 # --- q5: L2 and dropout -------------------------------------------------------------------------------------------------
 def test_q5_correct(keras):
-    assert outcome(q5, regularized_model=classifier(keras, hidden=(16, 16), l2=1e-4, dropout=0.5)) == CORRECT
-    assert outcome(q5, regularized_model=classifier(keras, l2=1e-3, dropout=0.2)) == CORRECT
+    assert outcome(q5, regularized_model=classifier(keras, hidden=(128, 128), l2=1e-4, dropout=0.5)) == CORRECT
+    assert outcome(q5, regularized_model=classifier(keras, hidden=(128, 128), l2=1e-3, dropout=0.2)) == CORRECT
+    reg = lambda: keras.regularizers.L1L2(l1=1e-5, l2=1e-4)  # noqa: E731
     l1l2 = keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten(),
-                             keras.layers.Dense(16, activation="relu",
-                                                kernel_regularizer=keras.regularizers.L1L2(l1=1e-5, l2=1e-4)),
-                             keras.layers.Dropout(0.3), keras.layers.Dense(10, activation="softmax")])
+                             keras.layers.Dense(128, activation="relu", kernel_regularizer=reg()),
+                             keras.layers.Dropout(0.3), keras.layers.Dense(128, kernel_regularizer=reg()),
+                             keras.layers.Activation("relu"), keras.layers.Dropout(0.3),
+                             keras.layers.Dense(10, activation="softmax")])
     assert outcome(q5, regularized_model=l1l2) == CORRECT
 
 
 @pytest.mark.parametrize("change", [
     dict(dropout=0.5),  # no L2 penalty
-    dict(l2=1e-4),  # no Dropout
+    dict(l2=1e-4, dropout=None),  # no Dropout
+    dict(l2=1e-4, dropout=0.5, l2_layers=(0,)),  # only one of the two hidden layers regularised
+    dict(l2=1e-4, dropout=0.5, hidden=(128,)),  # not big_model's layers
     dict(bias_l2=1e-4, dropout=0.5),  # penalty on the biases instead of the weights
     dict(output_l2=1e-4, dropout=0.5),  # penalty only on the output layer
     dict(l2=1e-4, dropout=0.0),  # dropout that drops nothing
@@ -227,13 +243,14 @@ def test_q5_correct(keras):
     dict(l2=1e-4, dropout=0.5, hidden=()),  # no hidden layer
 ])
 def test_q5_wrong(keras, change):
-    assert outcome(q5, regularized_model=classifier(keras, **change)) == INCORRECT
+    assert outcome(q5, regularized_model=classifier(keras, **{"hidden": (128, 128), **change})) == INCORRECT
 
 
 def test_q5_l1_is_not_l2(keras):
-    l1 = keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten(),
-                           keras.layers.Dense(16, activation="relu", kernel_regularizer=keras.regularizers.l1(1e-4)),
-                           keras.layers.Dropout(0.5), keras.layers.Dense(10, activation="softmax")])
+    l1 = keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten()] + [
+        layer for _ in range(2) for layer in (
+            keras.layers.Dense(128, activation="relu", kernel_regularizer=keras.regularizers.l1(1e-4)),
+            keras.layers.Dropout(0.5))] + [keras.layers.Dense(10, activation="softmax")])
     assert outcome(q5, regularized_model=l1) == INCORRECT
 
 
@@ -247,5 +264,6 @@ def test_solution_texts_build_passing_models(keras):
     exec(q5.solution_text, namespace)  # noqa: S102
     assert outcome(q5, regularized_model=namespace["regularized_model"]) == CORRECT
     y = np.array([2, 5, 5, 0])
-    exec(q1.solution_text, {"keras": keras, "y_train": y, **namespace}, scope := {})  # noqa: S102
-    assert outcome(q1, y_train_onehot=scope["y_train_onehot"], y_train=y) == CORRECT
+    exec(q1.solution_text, {"keras": keras, "y_train": y, "y_val": y[:2], **namespace}, scope := {})  # noqa: S102
+    assert outcome(q1, y_train_onehot=scope["y_train_onehot"], y_val_onehot=scope["y_val_onehot"], y_train=y,
+                   y_val=y[:2]) == CORRECT

@@ -141,7 +141,7 @@ def test_placeholder_raises_a_clear_typed_error():
     blank = helpers.____
     for use in (lambda: blank(), lambda: blank.fit, lambda: blank + 1, lambda: np.asarray(blank) * 2,
                 lambda: blank[0]):
-        with pytest.raises(BlankNotFilledError, match="replace ____"):
+        with pytest.raises(BlankNotFilledError, match="replace `____` with your answer"):
             use()
 
 

@@ -1,18 +1,20 @@
 """Checks for ``03_fnn_mnist``: one-hot labels, the network, its loss, test accuracy and regularisation.
 
-* ``q1`` ``y_train_onehot``: the training labels one-hot encoded (and decodable with ``argmax``).
-* ``q2`` ``model``: Flatten → hidden Dense (ReLU) → a probability for each of the 10 digits.
-* ``q3`` ``model`` compiled with the cross-entropy that fits one-hot labels and probabilities.
+* ``q1`` ``y_train_onehot`` and ``y_val_onehot``: the labels one-hot encoded (and decodable with ``argmax``).
+* ``q2`` ``model``: 28×28 input, flattened, Dense(256, ReLU), Dropout(0.2), a probability for each of the 10 digits.
+* ``q3`` ``model`` compiled with Adam, the accuracy metric and the cross-entropy that fits one-hot labels.
 * ``q4`` the trained ``model`` reaches an accuracy floor on ``x_test``/``y_test`` (measured here).
-* ``q5`` ``regularized_model``: the over-sized network with an L2 weight penalty and Dropout on hidden layers.
+* ``q5`` ``regularized_model``: ``big_model``'s layers with an L2 weight penalty and Dropout on *each* hidden layer.
 
-All checks use the public Keras 3 API only (``model.layers``, ``layer.get_config()``,
-``model.output_shape``, ``model.loss``, calling the model).
+Every check accepts what the rest of the notebook can work with: a Functional model, an
+activation given as its own layer (``Dense(10)`` + ``Softmax()``), ``Reshape((784,))`` for
+``Flatten()``, a loss as a string, function or object, one-hot labels as an array or a tensor.
 """
 
 import numpy as np
 
-from ..checking import Question
+from .. import inspection as ins
+from ..checking import Question, describe_value
 from ..context import is_quick
 
 __all__ = ["q1", "q2", "q3", "q4", "q5"]
@@ -21,144 +23,121 @@ QUICK_FLOOR = 0.93
 FULL_FLOOR = 0.97
 
 
-def _is_keras_model(obj):
-    import keras
-
-    return isinstance(obj, keras.Model)
-
-
-def _activation_name(layer):
-    """The activation a layer applies, as a lower-case name ("linear" when none)."""
-    import keras
-
-    if isinstance(layer, keras.layers.ReLU):
-        return "relu"
-    if isinstance(layer, keras.layers.Softmax):
-        return "softmax"
-    activation = layer.get_config().get("activation", "linear")
-    if callable(activation):
-        activation = keras.activations.serialize(activation)
-    if isinstance(activation, dict):
-        activation = activation.get("config", activation.get("class_name", "linear"))
-    return str(activation).lower()
+def _expect_model(question, model, name="model"):
+    question.expect(ins.is_model(model), f"`{name}` should be a Keras model, e.g. built with "
+                                         f"`keras.Sequential([...])`; it is {describe_value(model)}.")
 
 
-def _hidden_activation(layers, i):
-    """The activation of Dense layer ``layers[i]``, or of an activation layer right after a linear one."""
-    import keras
-
-    name = _activation_name(layers[i])
-    if name == "linear" and i + 1 < len(layers) and isinstance(
-            layers[i + 1], (keras.layers.Activation, keras.layers.ReLU)):
-        name = _activation_name(layers[i + 1])
-    return name
-
-
-def _outputs(model, n=4, seed=0):
-    """Run ``model`` on a few random 28×28 images and return its outputs as a NumPy array."""
-    import keras
-
-    x = np.random.default_rng(seed).random((n, 28, 28)).astype("float32")
-    return np.asarray(keras.ops.convert_to_numpy(model(x, training=False)))
-
-
-def _check_classifier(question, model):
-    """Shared checks: a Keras model from 28×28 images, flattened, to 10 probabilities."""
-    import keras
-
-    question.expect(_is_keras_model(model), "This should be a Keras model, e.g. built with keras.Sequential([...]).")
-    question.expect(tuple(model.input_shape[1:]) == (28, 28),
-                    f"The model should take 28×28 images as input; its input shape is {model.input_shape}.")
-    layers = model.layers
-    kinds = [type(layer) for layer in layers]
-    dense = [i for i, layer in enumerate(layers) if isinstance(layer, keras.layers.Dense)]
-    question.expect(keras.layers.Flatten in kinds and dense and kinds.index(keras.layers.Flatten) < dense[0],
+def _check_classifier(question, model, name="model"):
+    """Shared: a Keras model from 28×28 images, flattened, hidden ReLU layers, 10 probabilities out."""
+    _expect_model(question, model, name)
+    question.expect(ins.input_shape(model) == (28, 28),
+                    f"`{name}` should take 28×28 images as input; its input shape is {ins.input_shape(model)}.")
+    layers = ins.layers_of(model)
+    dense = ins.dense_indices(layers)
+    question.expect(dense and ins.flattens(model),
                     "Dense layers work on vectors: turn each 28×28 image into a vector of 784 pixels before them.")
     question.expect(len(dense) >= 2, "There is no hidden layer: put at least one Dense layer before the output layer.")
-    for i in dense[:-1]:
-        question.expect(_hidden_activation(layers, i) == "relu",
-                        f"The hidden Dense layer '{layers[i].name}' should use the ReLU activation.")
-    question.expect(len(model.output_shape) == 2 and model.output_shape[-1] == 10,
-                    f"The output should be one number per digit class (10 of them); the model outputs shape "
-                    f"{model.output_shape}.")
-    out = _outputs(model)
+    for i, activation in zip(dense[:-1], ins.hidden_activations(model)):
+        question.expect(activation == "relu", f"The hidden Dense layer `{layers[i].name}` should use the ReLU "
+                                              f"activation; it uses {activation}.")
+    shape = model.output_shape
+    question.expect(len(shape) == 2 and shape[-1] == 10, f"The output should be one number per digit class "
+                                                         f"(10 of them) for each image; the model outputs {shape}.")
+    out = question.call(ins.run_model, model, np.random.default_rng(0).random((4, 28, 28)).astype("float32"),
+                        what=f"{name}(images)")
     question.expect(np.all(out >= 0) and np.allclose(out.sum(axis=1), 1.0, atol=1e-3),
                     "The outputs are not probabilities: for every image they should be ≥ 0 and add up to 1 "
                     "across the 10 classes. Check the output layer's activation.")
     return layers, dense
 
 
+def _onehot(question, value, name, labels):
+    question.expect(value is not None and hasattr(value, "shape") and not isinstance(value, (list, tuple)),
+                    f"`{name}` should be an array (one row per label); it is {describe_value(value)}.")
+    onehot = np.asarray(value)
+    question.expect(onehot.ndim == 2 and len(onehot) == len(labels),
+                    f"`{name}`: expected one row per label ({len(labels)} rows); got shape {onehot.shape}.")
+    question.expect(onehot.shape[1] == 10, f"`{name}`: each row should have one column per digit class; "
+                                           f"got {onehot.shape[1]}.")
+    question.expect(np.all(np.isin(onehot, (0, 1))) and np.all(onehot.sum(axis=1) == 1),
+                    f"`{name}`: each row should hold a single 1 and zeros elsewhere.")
+    question.expect(np.array_equal(onehot.argmax(axis=1), np.asarray(labels)),
+                    f"`{name}`: the 1 is in the wrong column for some labels; np.argmax of a row should give "
+                    f"back its label.")
+    return onehot
+
+
 class OneHot(Question):
-    """``y_train_onehot``: the training labels as one-hot rows."""
+    """``y_train_onehot``, ``y_val_onehot``: the training and validation labels as one-hot rows."""
 
-    variables = ("y_train_onehot", "y_train")
+    variables = ("y_train_onehot", "y_val_onehot", "y_train", "y_val")
     hint_text = ["Each label becomes a row of 10 numbers: zeros everywhere except a 1 in the column of the label "
-                 "(label 3 → [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]).",
-                 "Keras has a utility for this in keras.utils; give it the labels and the number of classes."]
-    solution_text = "y_train_onehot = keras.utils.to_categorical(y_train, 10)"
+                 "(label 3 → [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]). Do it for both `y_train` and `y_val`.",
+                 "Keras has a utility for this in `keras.utils`; give it the labels and the number of classes."]
+    solution_text = ("y_train_onehot = keras.utils.to_categorical(y_train, 10)\n"
+                     "y_val_onehot = keras.utils.to_categorical(y_val, 10)")
 
-    def check_values(self, y_train_onehot, y_train):
-        onehot, labels = np.asarray(y_train_onehot), np.asarray(y_train)
-        self.expect(onehot.ndim == 2 and len(onehot) == len(labels),
-                    f"Expected one row per training label ({len(labels)} rows); got shape {onehot.shape}.")
-        self.expect(onehot.shape[1] == 10, f"Each row should have one column per digit class; got {onehot.shape[1]}.")
-        self.expect(np.all(np.isin(onehot, (0, 1))) and np.all(onehot.sum(axis=1) == 1),
-                    "Each row should hold a single 1 and zeros elsewhere.")
-        self.expect(np.array_equal(onehot.argmax(axis=1), labels),
-                    "The 1 is in the wrong column for some labels: np.argmax of a row should give back its label.")
-        return f"{onehot.shape[0]} labels → shape {onehot.shape}, and argmax gives them back."
+    def check_values(self, y_train_onehot, y_val_onehot, y_train, y_val):
+        onehot = _onehot(self, y_train_onehot, "y_train_onehot", y_train)
+        _onehot(self, y_val_onehot, "y_val_onehot", y_val)
+        return f"{onehot.shape[0]} training labels → shape {onehot.shape}, and argmax gives them back."
 
 
 class BuildModel(Question):
-    """``model``: Flatten → hidden Dense (ReLU) → 10 class probabilities."""
+    """``model``: 28×28 in, flattened, Dense(256, ReLU), Dropout(0.2), 10 class probabilities."""
 
     variables = ("model",)
-    hint_text = ["Start with keras.Input(shape=(28, 28)), then a layer that turns each image into one long vector.",
-                 "One hidden Dense layer with a few hundred units and the ReLU activation; the output layer needs "
-                 "one unit per class and an activation that turns scores into probabilities.",
-                 "keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten(), "
-                 "keras.layers.Dense(..., activation=...), keras.layers.Dense(..., activation=...)])"]
+    hint_text = ["Start with `keras.Input(shape=(28, 28))`, then a layer that turns each image into one long vector.",
+                 "The output layer needs one unit per class and an activation that turns 10 scores into "
+                 "probabilities that add up to 1.",
+                 "keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.<a layer that flattens>(), "
+                 "keras.layers.Dense(256, activation=\"relu\"), keras.layers.Dropout(0.2), "
+                 "keras.layers.Dense(<units>, activation=<activation>)])"]
     solution_text = ("model = keras.Sequential([\n    keras.Input(shape=(28, 28)),\n    keras.layers.Flatten(),\n"
                      "    keras.layers.Dense(256, activation=\"relu\"),\n    keras.layers.Dropout(0.2),\n"
                      "    keras.layers.Dense(10, activation=\"softmax\"),\n])")
 
     def check_values(self, model):
-        _check_classifier(self, model)
-        return f"{len(model.layers)} layers, {model.count_params():,} parameters, 10 probabilities out."
+        import keras
+
+        layers, dense = _check_classifier(self, model)
+        self.expect(len(dense) == 2, f"Use exactly one hidden Dense layer (the model has {len(dense) - 1}).")
+        self.expect(layers[dense[0]].units == 256, f"The hidden Dense layer should have 256 units; it has "
+                                                   f"{layers[dense[0]].units}.")
+        drops = [layer for layer in layers[dense[0] + 1:dense[1]] if isinstance(layer, keras.layers.Dropout)]
+        self.expect(drops, "Put a Dropout layer with rate 0.2 right after the hidden layer.")
+        self.expect(abs(drops[0].rate - 0.2) < 1e-9, f"The Dropout rate should be 0.2; it is {drops[0].rate:g}.")
+        return f"{len(layers)} layers, {model.count_params():,} parameters, 10 probabilities out."
 
 
 class Compile(Question):
-    """``model`` compiled with categorical cross-entropy and an optimizer."""
+    """``model`` compiled with Adam, the accuracy metric and the cross-entropy for one-hot labels."""
 
     variables = ("model",)
     hint_text = ["The labels are one-hot rows and the output is a probability for each of 10 classes: "
                  "which cross-entropy compares two such distributions?",
                  "Keras has three cross-entropies: binary (one yes/no output), sparse categorical (integer "
-                 "labels) and one for one-hot labels.",
-                 "model.compile(optimizer=\"adam\", loss=\"...\", metrics=[\"accuracy\"])"]
+                 "labels) and one for one-hot labels."]
     solution_text = 'model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])'
 
     def check_values(self, model):
-        import keras
-
-        self.expect(_is_keras_model(model), "`model` should be the Keras model from question 2.")
-        loss = getattr(model, "loss", None)
-        self.expect(loss is not None, "The model is not compiled yet: call model.compile(...) with a loss.")
-        name = loss if isinstance(loss, str) else getattr(loss, "name", None) or getattr(loss, "__name__", "")
-        name = str(name).lower().replace("_", "")
+        _expect_model(self, model)
+        name = ins.loss_name(model)
+        self.expect(name is not None, "The model is not compiled yet: run the cell with `model.compile(...)`.")
         self.expect(not name.startswith("sparse"),
                     "Sparse cross-entropy expects integer labels (0–9), but the labels here are one-hot rows.")
         self.expect("binary" not in name,
                     "Binary cross-entropy is for a single yes/no output; here there are 10 exclusive classes.")
-        self.expect(name == "categoricalcrossentropy",
+        self.expect(name == "categorical_crossentropy",
                     "For class probabilities the loss should be a cross-entropy (not an error between numbers, "
                     "like mean squared error), and the one that fits one-hot labels.")
-        config = loss.get_config() if hasattr(loss, "get_config") else {}
-        self.expect(not config.get("from_logits", False),
+        self.expect(not ins.loss_from_logits(model),
                     "from_logits=True expects raw scores, but the model already outputs probabilities.")
-        optimizer = getattr(model, "optimizer", None)
-        self.expect(isinstance(optimizer, keras.optimizers.Optimizer), "Give compile() an optimizer.")
-        return f"Cross-entropy for one-hot labels, optimizer {type(optimizer).__name__}."
+        self.expect(ins.optimizer_name(model) == "adam", "Keep the Adam optimizer (`optimizer=\"adam\"`).")
+        self.expect("accuracy" in ins.metric_names(model),
+                    "Keep `metrics=[\"accuracy\"]`: the cells below plot and print the accuracy under that name.")
+        return "Cross-entropy for one-hot labels, optimizer Adam."
 
 
 class TestAccuracy(Question):
@@ -168,16 +147,18 @@ class TestAccuracy(Question):
     hint_text = ["Did you scale the pixels to [0, 1] for both the training and the test images?",
                  "Look at the training curves: if both accuracies are still climbing, train for more epochs; if "
                  "training accuracy is low too, give the hidden layer more units.",
-                 "Train with model.fit(x_train, y_train_onehot, validation_data=(x_val, y_val_onehot), "
-                 "epochs=epochs, batch_size=batch_size) before checking."]
+                 "Train with `model.fit(x_train, y_train_onehot, validation_data=(x_val, y_val_onehot), "
+                 "epochs=epochs, batch_size=batch_size)` before checking."]
     solution_text = ("history = model.fit(x_train, y_train_onehot, validation_data=(x_val, y_val_onehot),\n"
                      "                    epochs=epochs, batch_size=batch_size, verbose=2)")
 
     def check_values(self, model, x_test, y_test):
+        self.expect(hasattr(model, "predict"), f"`model` should be your trained Keras model; it is "
+                                               f"{describe_value(model)}.")
         floor = QUICK_FLOOR if is_quick() else FULL_FLOOR
         labels = np.asarray(y_test)
         labels = labels.argmax(axis=1) if labels.ndim == 2 else labels
-        probabilities = np.asarray(model.predict(x_test, verbose=0))
+        probabilities = np.asarray(self.call(model.predict, x_test, verbose=0, what="model.predict(x_test)"))
         self.expect(probabilities.ndim == 2 and len(probabilities) == len(labels),
                     f"Expected one row of class probabilities per test image; the model gave shape "
                     f"{probabilities.shape} for {len(labels)} images.")
@@ -189,16 +170,15 @@ class TestAccuracy(Question):
 
 
 class Regularized(Question):
-    """``regularized_model``: the classifier with an L2 penalty on hidden weights and Dropout after a hidden layer."""
+    """``regularized_model``: big_model's layers, an L2 kernel penalty and Dropout on each hidden layer."""
 
     variables = ("regularized_model",)
-    hint_text = ["Two cures in one model: a penalty on large weights in the hidden Dense layers, and a layer "
-                 "that randomly switches off some hidden outputs while training.",
-                 "Dense(..., kernel_regularizer=keras.regularizers.l2(...)) adds the weight penalty; "
-                 "keras.layers.Dropout(rate) goes right after a hidden layer.",
-                 "keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten(), "
+    hint_text = ["A weight penalty is an argument of the layer whose weights it penalises; dropout is a layer of "
+                 "its own that goes after the layer whose outputs it drops.",
+                 "Look at `keras.regularizers` and at the `kernel_regularizer` argument of `keras.layers.Dense`; "
+                 "and at `keras.layers.Dropout(rate)`.",
                  "keras.layers.Dense(128, activation=\"relu\", kernel_regularizer=...), keras.layers.Dropout(...), "
-                 "(the same again for the second hidden layer), keras.layers.Dense(10, activation=\"softmax\")])"]
+                 "(the same again for the second hidden layer), keras.layers.Dense(10, activation=\"softmax\")"]
     solution_text = ("regularized_model = keras.Sequential([\n    keras.Input(shape=(28, 28)),\n"
                      "    keras.layers.Flatten(),\n"
                      "    keras.layers.Dense(128, activation=\"relu\", kernel_regularizer=keras.regularizers.l2(1e-4)),\n"
@@ -209,26 +189,31 @@ class Regularized(Question):
     def check_values(self, regularized_model):
         import keras
 
-        layers, dense = _check_classifier(self, regularized_model)
+        layers, dense = _check_classifier(self, regularized_model, "regularized_model")
         hidden = [layers[i] for i in dense[:-1]]
-        penalties = [layer.kernel_regularizer.get_config() for layer in hidden if layer.kernel_regularizer is not None]
-        if not penalties:
+        self.expect(len(hidden) == 2 and all(layer.units == 128 for layer in hidden),
+                    "Keep `big_model`'s layers: two hidden Dense layers of 128 ReLU units, then the output layer.")
+        penalties = [layer.kernel_regularizer for layer in hidden]
+        if not any(penalties):
             self.expect(all(layer.bias_regularizer is None for layer in hidden),
                         "The penalty is on the biases; overfitting comes from large weights (the kernel).")
-            self.expect(regularized_model.layers[dense[-1]].kernel_regularizer is None,
+            self.expect(layers[dense[-1]].kernel_regularizer is None,
                         "Put the weight penalty on the hidden Dense layers, which hold most of the weights.")
-        self.expect(penalties, "No weight penalty found on the weights (kernel) of a hidden Dense layer.")
-        self.expect(any(float(p.get("l2", 0.0)) > 0 for p in penalties),
+        self.expect(any(penalties), "No weight penalty found on the weights (kernel) of a hidden Dense layer.")
+        self.expect(all(penalties), "Only one hidden layer has a weight penalty: give each hidden layer one.")
+        factors = [float(p.get_config().get("l2", 0.0)) for p in penalties]
+        self.expect(all(f > 0 for f in factors),
                     "The weight penalty should be L2 (on squared weights) with a factor above 0.")
-        self.expect(all(float(p.get("l2", 0.0)) <= 0.1 for p in penalties),
+        self.expect(all(f <= 0.1 for f in factors),
                     "The L2 factor is so large that the penalty would swamp the loss; try values around 1e-4–1e-3.")
-        drops = [i for i, layer in enumerate(layers) if isinstance(layer, keras.layers.Dropout)]
-        self.expect(drops, "No Dropout layer found.")
-        self.expect(any(dense[0] < i < dense[-1] for i in drops),
-                    "Put Dropout right after a hidden Dense layer, between it and the output layer.")
-        rates = [layers[i].rate for i in drops]
-        self.expect(all(0 < rate < 1 for rate in rates), "A Dropout rate must be between 0 and 1 (e.g. 0.2–0.5).")
-        return f"L2 factor {max(float(p.get('l2', 0)) for p in penalties):g}, dropout rate {max(rates):g}."
+        bounds = dense + [len(layers)]
+        for k, i in enumerate(dense[:-1]):
+            drops = [layer for layer in layers[i + 1:bounds[k + 1]] if isinstance(layer, keras.layers.Dropout)]
+            self.expect(drops, f"No Dropout after hidden layer {k + 1}: put one right after each hidden Dense layer.")
+            self.expect(all(0 < d.rate < 1 for d in drops), "A Dropout rate must be between 0 and 1 (e.g. 0.2–0.5).")
+        self.expect(not any(isinstance(layer, keras.layers.Dropout) for layer in layers[dense[-1]:]),
+                    "Dropout after the output layer would drop probabilities: keep it between hidden layers.")
+        return f"L2 factor {max(factors):g} on both hidden layers, with dropout after each."
 
 
 q1 = OneHot("q1", "One-hot labels")
