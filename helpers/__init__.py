@@ -19,13 +19,14 @@ __version__ = "1.0.0"
 
 _EXPORTS = {
     "setup": "runtime", "Run": "runtime", "in_kernel": "context", "quick_mode": "context", "is_quick": "context",
-    "load_mnist": "data", "load_abalone": "data",
+    "load_mnist": "data", "load_abalone": "data", "load_images": "data", "load_fashion_mnist": "data",
+    "CLASS_NAMES": "data",
     "fetch": "download", "DATASETS": "registry",
     "device_report": "device",
     "show": "plotting", "plot_history": "plotting", "show_images": "plotting",
     "____": "checking", "Question": "checking",
     "WorkshopError": "errors", "DataNotFoundError": "errors", "DownloadError": "errors",
-    "ChecksumError": "errors", "CorruptDataError": "errors", "CacheNotWritableError": "errors",
+    "ChecksumError": "errors", "CorruptDataError": "errors", "CacheNotWritableError": "errors", "DataNotReadableError": "errors",
     "ConfigError": "errors", "UnknownDatasetError": "errors", "BlankNotFilledError": "errors",
     "CheckFailedError": "errors", "NotebookSourceError": "errors",
     "OutputNotWritableError": "errors", "MetricTypeError": "errors",

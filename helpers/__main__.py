@@ -24,9 +24,9 @@ def _prefetch(args):
     status = 0
     for name in names:
         try:
-            get_dataset(name)
-            for path in fetch(name, dest=args.dest):
-                print(f"ok      {name:<12} {path.name:<27} {path}  (SHA-256 verified)")
+            dataset = get_dataset(name)
+            for remote, path in zip(dataset.files, fetch(name, dest=args.dest)):
+                print(f"ok      {name:<13} {remote.filename:<40} {path}  (SHA-256 verified)")
         except WorkshopError as exc:
             print(f"FAILED  {name}: {exc}", file=sys.stderr)
             status = 1
@@ -54,9 +54,20 @@ def _exercises(args):
 
 
 def _execute(args):
+    import json
+    from pathlib import Path
+
+    from .errors import NotebookSourceError
     from .tools.execute import execute_notebook
 
     for path in args.notebooks:
+        try:  # a missing, unreadable or non-JSON file is the user's input: a typed error, not a traceback
+            if "cells" not in json.loads(Path(path).read_text(encoding="utf-8")):
+                raise ValueError("it has no cells")
+        except (OSError, UnicodeDecodeError, ValueError, TypeError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else f"not a notebook (JSON): {exc}"
+            raise NotebookSourceError(f"Cannot execute {path}: {why}. Fix: pass the path of an .ipynb file, "
+                                      f"e.g. `python -m helpers execute solutions/01_warmup.ipynb`.") from None
         execute_notebook(path, quick=not args.full)
         print(f"executed {path} ({'full' if args.full else 'quick'} mode), outputs stored")
     return 0
@@ -136,7 +147,7 @@ def main(argv=None):
     p.set_defaults(func=_doctor)
 
     p = sub.add_parser("prefetch", help="download and verify data sets (all, or the ones named)")
-    p.add_argument("names", nargs="*", metavar="NAME", help="mnist, mnist-quick, abalone (default: all)")
+    p.add_argument("names", nargs="*", metavar="NAME", help="mnist, mnist-quick, abalone, fashion-mnist (default: all)")
     p.add_argument("--dest", metavar="DIR", help="write here (e.g. a shared WORKSHOP_DATA_DIR) instead of the cache")
     p.set_defaults(func=_prefetch)
 

@@ -11,8 +11,8 @@ Variable                    Meaning
 ``WORKSHOP_OFFLINE``        ``1`` = never touch the network.
 ``WORKSHOP_QUICK``          ``1`` = small data and few epochs (quick mode).
 ``WORKSHOP_MIRROR``         Base URL tried before the public mirrors.
-``WORKSHOP_TIMEOUT``        Network timeout in seconds (default 30).
-``WORKSHOP_RETRIES``        Attempts per URL (default 3).
+``WORKSHOP_TIMEOUT``        Network timeout in seconds, 0.1-3600 (default 30).
+``WORKSHOP_RETRIES``        Attempts per URL, 1-20 (default 3).
 ``WORKSHOP_STRICT``         ``1`` = a failed check raises even inside Jupyter; ``0`` = it
                             never raises, not even in a script (default: raise in scripts).
 ``WORKSHOP_FIGURES_DIR``    Where scripts save figures (default ``./figures``).
@@ -21,6 +21,7 @@ Variable                    Meaning
 ==========================  =====================================================
 """
 
+import math
 import os
 from pathlib import Path
 
@@ -30,6 +31,7 @@ __all__ = [
     "parse_flag",
     "env_flag",
     "env_number",
+    "absolute_path",
     "data_dir",
     "cache_dir",
     "offline",
@@ -82,11 +84,21 @@ def env_flag(name, default=False):
     return default if value is None else value
 
 
-def env_number(name, default, minimum=0.0):
-    """Read a numeric environment variable (seconds, counts).
+def env_number(name, default, minimum=0.0, maximum=None, integer=False):
+    """Read a numeric environment variable (seconds, counts) and check its range where it is read.
+
+    ``nan``, ``inf`` and values outside ``[minimum, maximum]`` are refused here, so they cannot
+    pass validation and break later (a timeout of ``nan`` seconds, retries for ever).
+
+    Args:
+        name: The variable, e.g. ``"WORKSHOP_TIMEOUT"``.
+        default: The value when it is unset or empty; its type is the result's type.
+        minimum: The smallest value accepted.
+        maximum: The largest value accepted (None: no upper bound).
+        integer: Only whole numbers are accepted (``3``, not ``2.5``).
 
     Raises:
-        ConfigError: The value is not a number or is below ``minimum``.
+        ConfigError: The value is not a number, not finite, not whole when it must be, or out of range.
     """
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
@@ -95,28 +107,41 @@ def env_number(name, default, minimum=0.0):
         value = float(raw)
     except ValueError:
         value = None
-    if value is None or value < minimum:
+    ok = (value is not None and math.isfinite(value) and value >= minimum
+          and (maximum is None or value <= maximum) and (not integer or value == int(value)))
+    if not ok:
+        kind = "a whole number" if integer else "a number"
+        span = f"between {minimum:g} and {maximum:g}" if maximum is not None else f">= {minimum:g}"
         raise ConfigError(
-            f"{name}={raw!r} is not a number >= {minimum}. Fix: e.g. `export {name}={default}`, or unset it."
+            f"{name}={raw!r} is not valid: expected {kind} {span}. Fix: e.g. `export {name}={default:g}`, or unset it."
         )
     return type(default)(value)
 
 
+def absolute_path(raw):
+    """``raw`` as an absolute path (``~`` expanded), resolved once against the current folder.
+
+    A relative ``WORKSHOP_DATA_DIR=../data`` then keeps meaning the same folder after a ``cd``
+    (a batch job changing into its run folder), and every message shows the full path.
+    """
+    return Path(os.path.abspath(os.path.expanduser(raw)))
+
+
 def data_dir():
-    """The read-only data directory from ``WORKSHOP_DATA_DIR``, or ``None``."""
+    """The read-only data directory from ``WORKSHOP_DATA_DIR`` as an absolute path, or ``None``."""
     raw = os.environ.get("WORKSHOP_DATA_DIR", "").strip()
-    return Path(raw).expanduser() if raw else None
+    return absolute_path(raw) if raw else None
 
 
 def cache_dir():
-    """The writable download cache: ``WORKSHOP_CACHE_DIR`` or the user cache directory.
+    """The writable download cache, absolute: ``WORKSHOP_CACHE_DIR`` or the user cache directory.
 
     On Linux the default is ``~/.cache/keras-workshop`` (``$XDG_CACHE_HOME``
     respected), on macOS ``~/Library/Caches/keras-workshop``.
     """
     raw = os.environ.get("WORKSHOP_CACHE_DIR", "").strip()
     if raw:
-        return Path(raw).expanduser()
+        return absolute_path(raw)
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("keras-workshop", appauthor=False))
@@ -144,13 +169,16 @@ def mirror():
 
 
 def timeout():
-    """Network timeout in seconds (``WORKSHOP_TIMEOUT``, default 30)."""
-    return env_number("WORKSHOP_TIMEOUT", 30.0, minimum=0.1)
+    """Network timeout in seconds for each connect and read (``WORKSHOP_TIMEOUT``, 0.1 to 3600, default 30).
+
+    A whole file's transfer also has a deadline derived from it (:func:`helpers.transport.deadline_for`).
+    """
+    return env_number("WORKSHOP_TIMEOUT", 30.0, minimum=0.1, maximum=3600)
 
 
 def retries():
-    """Attempts per URL (``WORKSHOP_RETRIES``, default 3)."""
-    return env_number("WORKSHOP_RETRIES", 3, minimum=1)
+    """Attempts per URL for failures that can recover (``WORKSHOP_RETRIES``, 1 to 20, default 3)."""
+    return env_number("WORKSHOP_RETRIES", 3, minimum=1, maximum=20, integer=True)
 
 
 def figures_dir():

@@ -1,25 +1,38 @@
-"""Data loaders: MNIST (full or quick sample) and UCI Abalone.
+"""Data loaders: MNIST and Fashion-MNIST (full, or a quick sample), and UCI Abalone.
 
-Loaders find files through :mod:`helpers.download` (offline first) and return
-plain NumPy arrays / a pandas DataFrame, the same shapes and dtypes in quick
-and full mode, so notebooks run one code path.
+Loaders find files through :mod:`helpers.download` (offline first) and return plain NumPy arrays / a
+pandas DataFrame, the same shapes and dtypes in quick and full mode, so notebooks run one code path::
+
+    (x_train, y_train), (x_test, y_test) = helpers.load_images(dataset)   # "mnist" or "fashion"
+    print(helpers.CLASS_NAMES[dataset][y_train[0]])
+
+Quick mode, for both image sets, reads only the official 10,000-image test split (the small ``t10k``
+files) and splits it, stratified and seeded, into 8,000 training and 2,000 test images.
 """
 
 import gzip
+import math
 import zlib
 
 import numpy as np
 
 from . import context
 from .download import fetch
-from .errors import CorruptDataError
+from .errors import CorruptDataError, UnknownDatasetError
 
-__all__ = ["load_mnist", "load_abalone", "read_idx", "quick_split", "ABALONE_COLUMNS",
-           "QUICK_TRAIN", "QUICK_TEST", "QUICK_SEED"]
+__all__ = ["load_images", "load_mnist", "load_fashion_mnist", "load_abalone", "read_idx", "quick_split",
+           "CLASS_NAMES", "ABALONE_COLUMNS", "QUICK_TRAIN", "QUICK_TEST", "QUICK_SEED"]
 
 QUICK_TRAIN = 8000
 QUICK_TEST = 2000
 QUICK_SEED = 2024
+
+#: Class names by data set, indexed by label.
+CLASS_NAMES = {
+    "mnist": [str(digit) for digit in range(10)],
+    "fashion": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
+}
 
 ABALONE_COLUMNS = [
     "sex", "length", "diameter", "height",
@@ -27,41 +40,42 @@ ABALONE_COLUMNS = [
 ]
 
 _IDX_DTYPES = {0x08: np.uint8}
+_FASHION = "fashion-mnist/"
 
 
-def read_idx(path):
+def read_idx(path, dataset="mnist-quick"):
     """Read a gzipped IDX file (the original MNIST format) into a NumPy array.
+
+    Args:
+        path: The ``.gz`` file.
+        dataset: Registry name, for the fix in error messages.
 
     Raises:
         CorruptDataError: truncated or damaged gzip, bad magic number, or a
             payload that does not match the header's dimensions.
     """
+    fix = f"Fix: delete it and run `python -m helpers prefetch {dataset}` to fetch a verified copy."
     try:
         with gzip.open(path, "rb") as fh:
             raw = fh.read()
     except (EOFError, OSError, zlib.error) as exc:
-        raise CorruptDataError(
-            f"{path} is not a complete gzip file ({type(exc).__name__}: {exc}). Fix: delete it and run "
-            f"`python -m helpers prefetch mnist-quick` to fetch a verified copy."
-        ) from exc
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
-        raise CorruptDataError(f"{path} does not start with an IDX header. Fix: `python -m helpers prefetch mnist-quick`.")
+        raise CorruptDataError(f"{path} is not a complete gzip file ({type(exc).__name__}: {exc}). {fix}") from exc
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES or len(raw) < 4 + 4 * raw[3]:
+        raise CorruptDataError(f"{path} does not start with an IDX header. {fix}")
     ndim = raw[3]
     header = 4 + 4 * ndim
     shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    expected = header + int(np.prod(shape))
+    expected = header + math.prod(shape)  # Python integers: no overflow for absurd dimensions
     if len(raw) != expected:
         raise CorruptDataError(
-            f"{path}: header says shape {shape} ({expected} bytes) but the file holds {len(raw)} bytes. "
-            f"Fix: `python -m helpers prefetch mnist-quick`."
-        )
+            f"{path}: header says shape {shape} ({expected:,} bytes) but the file holds {len(raw):,} bytes. {fix}")
     return np.frombuffer(raw, dtype=_IDX_DTYPES[raw[2]], offset=header).reshape(shape).copy()
 
 
 def quick_split(labels, n_train=QUICK_TRAIN, n_test=QUICK_TEST, seed=QUICK_SEED):
-    """Seeded, stratified train/test indices (the quick-mode MNIST split).
+    """Seeded, stratified train/test indices (the quick-mode split of MNIST and Fashion-MNIST).
 
-    Each digit keeps its share of the test set (largest-remainder rounding),
+    Each class keeps its share of the test set (largest-remainder rounding),
     and indices are drawn with ``numpy.random.RandomState(seed)``, whose stream
     NumPy keeps stable across versions, so the split is identical everywhere.
 
@@ -90,6 +104,24 @@ def quick_split(labels, n_train=QUICK_TRAIN, n_test=QUICK_TEST, seed=QUICK_SEED)
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
 
 
+def _idx_pair(dataset, images_path, labels_path):
+    """Images (n, 28, 28) and labels (n,) from two IDX files that must agree."""
+    images, labels = read_idx(images_path, dataset), read_idx(labels_path, dataset)
+    if images.ndim != 3 or images.shape[1:] != (28, 28) or labels.ndim != 1 or images.shape[0] != labels.shape[0]:
+        raise CorruptDataError(f"{images_path} {images.shape} and {labels_path} {labels.shape} are not n 28x28 images "
+                               f"with n labels. Fix: `python -m helpers prefetch {dataset}`.")
+    return images, labels
+
+
+def _quick(images, labels):
+    train, test = quick_split(labels)
+    return (images[train], labels[train]), (images[test], labels[test])
+
+
+def _is_quick(quick):
+    return context.is_quick() if quick is None else bool(quick)
+
+
 def load_mnist(quick=None, data_dir=None):
     """Load MNIST as ``(x_train, y_train), (x_test, y_test)``.
 
@@ -104,17 +136,66 @@ def load_mnist(quick=None, data_dir=None):
     Returns:
         Images as uint8 arrays of shape (n, 28, 28) with values 0–255, labels
         as uint8 arrays of shape (n,) with values 0–9.
+
+    Raises:
+        CorruptDataError: a file passed its checksum but does not hold what MNIST holds.
     """
-    if context.is_quick() if quick is None else quick:
-        images_path, labels_path = fetch("mnist-quick", data_dir)
-        images, labels = read_idx(images_path), read_idx(labels_path)
-        if images.shape[0] != labels.shape[0]:
-            raise CorruptDataError(f"{images_path} and {labels_path} hold different numbers of digits.")
-        train, test = quick_split(labels)
-        return (images[train], labels[train]), (images[test], labels[test])
+    if _is_quick(quick):
+        return _quick(*_idx_pair("mnist-quick", *fetch("mnist-quick", data_dir)))
     (path,) = fetch("mnist", data_dir)
+    keys = ("x_train", "y_train", "x_test", "y_test")
     with np.load(path, allow_pickle=False) as npz:
-        return (npz["x_train"], npz["y_train"]), (npz["x_test"], npz["y_test"])
+        if set(keys) - set(npz.files):
+            raise CorruptDataError(f"{path} holds {sorted(npz.files)}, not {list(keys)}. "
+                                   f"Fix: `python -m helpers prefetch mnist`.")
+        x_train, y_train, x_test, y_test = (npz[k] for k in keys)
+    for x, y in ((x_train, y_train), (x_test, y_test)):
+        if x.dtype != np.uint8 or x.ndim != 3 or x.shape[1:] != (28, 28) or y.shape != x.shape[:1]:
+            raise CorruptDataError(f"{path}: arrays {x.dtype}{x.shape} / {y.shape} are not n 28x28 uint8 images "
+                                   f"with n labels. Fix: `python -m helpers prefetch mnist`.")
+    return (x_train, y_train.astype(np.uint8)), (x_test, y_test.astype(np.uint8))
+
+
+def load_fashion_mnist(quick=None, data_dir=None):
+    """Load Fashion-MNIST (Zalando, MIT licence) as ``(x_train, y_train), (x_test, y_test)``.
+
+    Full mode: the official 60,000 training and 10,000 test images.  Quick mode: only the official test
+    split is read (and downloaded), and split like MNIST's into 8,000 training and 2,000 test images.
+    Files live in the ``fashion-mnist/`` subfolder of the data directory or cache, under MNIST's file names.
+    Class names: :data:`CLASS_NAMES` ``["fashion"]``.
+
+    Args:
+        quick: True/False to choose the mode; None = the mode of the run (:func:`helpers.is_quick`).
+        data_dir: Optional read-only directory searched first (holding a ``fashion-mnist/`` subfolder).
+
+    Returns:
+        Images as uint8 arrays of shape (n, 28, 28), labels as uint8 arrays of shape (n,) with values 0–9.
+    """
+    test = fetch("fashion-mnist", data_dir, files=[_FASHION + "t10k-images-idx3-ubyte.gz",
+                                                   _FASHION + "t10k-labels-idx1-ubyte.gz"])
+    if _is_quick(quick):
+        return _quick(*_idx_pair("fashion-mnist", *test))
+    train = fetch("fashion-mnist", data_dir, files=[_FASHION + "train-images-idx3-ubyte.gz",
+                                                    _FASHION + "train-labels-idx1-ubyte.gz"])
+    return _idx_pair("fashion-mnist", *train), _idx_pair("fashion-mnist", *test)
+
+
+_LOADERS = {"mnist": load_mnist, "fashion": load_fashion_mnist}
+
+
+def load_images(name, quick=None, data_dir=None):
+    """Load an image data set by name: ``"mnist"`` (digits) or ``"fashion"`` (Fashion-MNIST).
+
+    Both give ``(x_train, y_train), (x_test, y_test)`` with uint8 images (n, 28, 28) and uint8 labels 0–9,
+    the same in quick and full mode; ``CLASS_NAMES[name]`` names the labels.
+
+    Raises:
+        UnknownDatasetError: ``name`` is not one of them.
+    """
+    if name not in _LOADERS:
+        raise UnknownDatasetError(f"Unknown image data set {name!r}. Valid names: {', '.join(_LOADERS)}. "
+                                  f"Fix: pass \"mnist\" or \"fashion\".")
+    return _LOADERS[name](quick=quick, data_dir=data_dir)
 
 
 def load_abalone(data_dir=None):

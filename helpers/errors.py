@@ -15,6 +15,7 @@ __all__ = [
     "ChecksumError",
     "CorruptDataError",
     "CacheNotWritableError",
+    "DataNotReadableError",
     "BlankNotFilledError",
     "CheckFailedError",
     "NotebookSourceError",
@@ -53,6 +54,10 @@ class CorruptDataError(WorkshopError, ValueError):
 
 class CacheNotWritableError(WorkshopError, PermissionError):
     """The download cache directory cannot be created or written to."""
+
+
+class DataNotReadableError(WorkshopError, PermissionError):
+    """A data file or folder exists but this user may not read it (e.g. a shared folder's permissions)."""
 
 
 class BlankNotFilledError(WorkshopError, NotImplementedError):

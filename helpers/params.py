@@ -20,13 +20,14 @@ the kernel's ``-f <connection file>``.
 """
 
 import argparse
+import math
 import os
 import sys
 
 from . import config
 from .errors import ConfigError
 
-__all__ = ["KNOWN", "CHOICES", "env_name", "option_name", "build_parser", "resolve"]
+__all__ = ["KNOWN", "RANGES", "CHOICES", "env_name", "option_name", "build_parser", "resolve"]
 
 #: Parameters with a fixed type and help text.  Others take the type of their default.
 KNOWN = {
@@ -38,6 +39,15 @@ KNOWN = {
     "dataset": (str, "image data set: mnist (handwritten digits) or fashion (Fashion-MNIST clothing)"),
     "figures_dir": (str, "folder where a script saves its figures (default ./figures)"),
     "output_dir": (str, "folder where a script writes its JSON summary (default ./outputs)"),
+}
+#: Ranges checked wherever a value is read (cell, environment, command line), so a value that parses
+#: cannot break later (NumPy refusing a seed after the TensorFlow import, Keras replacing ``batch_size=0``
+#: by its default while the summary records 0): ``name: (test, what is accepted)``.
+RANGES = {
+    "seed": (lambda v: 0 <= v <= 2**32 - 1, "a whole number from 0 to 4294967295 (NumPy's seed range)"),
+    "epochs": (lambda v: v >= 1, "a whole number >= 1"),
+    "batch_size": (lambda v: v >= 1, "a whole number >= 1"),
+    "learning_rate": (lambda v: v > 0, "a number > 0"),
 }
 #: Parameters every script accepts, even when the notebook does not pass them to setup().
 ALWAYS = ("quick", "seed", "figures_dir", "output_dir")
@@ -61,8 +71,24 @@ def _kind(name, default):
     return type(default) if isinstance(default, (bool, int, float, str)) else str
 
 
-def _convert(kind, raw, where):
-    """Turn the text ``raw`` into ``kind``; ``where`` names its source for the error message."""
+def _check_range(name, value, where):
+    """Raise ConfigError when ``value`` is outside ``RANGES[name]`` (or a float that is nan/inf)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    test, wanted = RANGES.get(name, (lambda v: True, "a finite number"))
+    if not math.isfinite(value) or not test(value):
+        raise ConfigError(f"{where}={value!r} is out of range: expected {wanted}. Fix: set another value, "
+                          f"or remove it to use the notebook's default.")
+    return value
+
+
+def _convert(kind, raw, where, name=None):
+    """Turn the text ``raw`` into ``kind`` and check its range; ``where`` names its source for the error message."""
+    value = _parse(kind, raw, where)
+    return _check_range(name, value, where)
+
+
+def _parse(kind, raw, where):
     text = str(raw).strip()
     try:
         if kind is bool:
@@ -113,14 +139,14 @@ def build_parser(cell, prog=None):
                                 default=None, help=helptext)
         else:
             parser.add_argument(option_name(name), dest=name, default=None, metavar=name.upper(),
-                                type=lambda raw, k=kind, n=name: _argtype(k, raw, option_name(n)),
+                                type=lambda raw, k=kind, n=name: _argtype(k, raw, option_name(n), n),
                                 help=helptext)
     return parser
 
 
-def _argtype(kind, raw, option):
+def _argtype(kind, raw, option, name=None):
     try:
-        return _convert(kind, raw, option)
+        return _convert(kind, raw, option, name)
     except ConfigError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
 
@@ -142,17 +168,17 @@ def resolve(cell, argv=None, use_cli=True, prog=None, warn_unknown=True):
         tuple[dict, dict]: the values, and where each came from (``"cell"``, ``"env"``, ``"cli"``).
 
     Raises:
-        ConfigError: an environment variable holds a value of the wrong type, or a parameter with
-            :data:`CHOICES` (``dataset``) holds none of them.
+        ConfigError: a value (cell or environment) has the wrong type or is out of range (:data:`RANGES`),
+            or a parameter with :data:`CHOICES` (``dataset``) holds none of them.
         SystemExit: ``--help`` (exit 0) or a bad command-line value (exit 2), as argparse does.
     """
     cell = {**{name: None for name in ALWAYS}, **cell}
     values, sources = {}, {}
     for name, default in cell.items():
-        values[name], sources[name] = default, "cell"
+        values[name], sources[name] = _check_range(name, default, f"parameters cell: {name}"), "cell"
         raw = os.environ.get(env_name(name))
         if raw is not None and raw.strip() != "":
-            values[name], sources[name] = _convert(_kind(name, default), raw, env_name(name)), "env"
+            values[name], sources[name] = _convert(_kind(name, default), raw, env_name(name), name), "env"
     parser = None
     if use_cli:
         parser = build_parser(cell, prog=prog)

@@ -10,7 +10,15 @@ from collections import Counter
 
 
 class Mirror:
-    """Serve files from a dict; per-file behaviour: "ok", "truncate", "stall", "404", "flaky", "slow"."""
+    """Serve files from a dict; per-file behaviour (``add(..., mode=)``):
+
+    "ok"; "404"; "500" (always a server error); "flaky" (first answer cut in half, then ok);
+    "flaky500" (first a 503, then ok); "truncate" (Content-Length, half the body, connection closed);
+    "stall" (no answer until the server closes); "partial" (half the body, then silence until closed);
+    "slow" (the body in 20 steps of 50 ms); "trickle" (one byte every 20 ms); "endless" (zeros without
+    a Content-Length, until the client hangs up); "lie" (Content-Length 300,000,000, then the body).
+    Slow answers end when the client hangs up or the server closes, so no thread outlives a test.
+    """
 
     def __init__(self):
         self.files, self.mode, self.hits = {}, {}, Counter()
@@ -27,15 +35,44 @@ class Mirror:
                 mode, body = mirror.mode.get(name, "ok"), mirror.files.get(name)
                 if mode == "flaky":
                     mode = "truncate" if mirror.hits[name] == 1 else "ok"
+                if mode == "flaky500":
+                    mode = "500" if mirror.hits[name] == 1 else "ok"
                 if body is None or mode == "404":
                     self.send_error(404)
+                    return
+                if mode == "500":
+                    self.send_error(503)
                     return
                 if mode == "stall":
                     mirror.release.wait(30)
                     return
                 self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
+                if mode != "endless":
+                    self.send_header("Content-Length", str(300_000_000 if mode == "lie" else len(body)))
                 self.end_headers()
+                try:
+                    self._body(mode, body)
+                except OSError:
+                    pass  # the client hung up: what the slow modes wait for
+
+            def _body(self, mode, body):
+                if mode == "partial":
+                    self.wfile.write(body[: len(body) // 2])
+                    self.wfile.flush()
+                    mirror.release.wait(30)
+                    return
+                if mode == "trickle":
+                    for i in range(len(body)):
+                        if mirror.release.wait(0.02):
+                            return
+                        self.wfile.write(body[i:i + 1])
+                        self.wfile.flush()
+                    return
+                if mode == "endless":
+                    zeros = bytes(1 << 16)
+                    while not mirror.release.is_set():
+                        self.wfile.write(zeros)
+                    return
                 if mode == "truncate":
                     self.wfile.write(body[: len(body) // 2])
                     self.wfile.flush()

@@ -1,6 +1,7 @@
 """`python -m helpers doctor` and `prefetch`, run as processes."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +31,8 @@ def test_doctor_offline_quick_mode_is_ready(shared_data, tmp_path):
     assert lines["mnist-quick t10k-images-idx3-ubyte.gz"].strip().startswith("[ok]")
     assert lines["abalone abalone.data"].strip().startswith("[ok]")
     assert lines["mnist mnist.npz"].strip().startswith("[missing]")
+    for name in ("train-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):  # optional, present in the shared folder
+        assert lines[f"fashion-mnist fashion-mnist/{name}"].strip().startswith("[ok]")
     assert "python -m helpers prefetch mnist" in out
 
 
@@ -42,12 +45,21 @@ def test_doctor_full_mode_without_full_mnist_fails_with_fix(shared_data, tmp_pat
 
 
 @pytest.mark.slow
-def test_doctor_with_no_data_reachable_fails(tmp_path):
-    proc = run("doctor", env_extra={"WORKSHOP_DATA_DIR": str(tmp_path / "empty"), "WORKSHOP_OFFLINE": "1",
+@pytest.mark.parametrize("setting", ["missing", "file"])
+def test_doctor_with_no_data_reachable_fails_and_says_what_the_data_dir_is(tmp_path, setting):
+    data_dir = tmp_path / "empty"
+    if setting == "file":
+        data_dir.write_text("a file, not a folder")
+    proc = run("doctor", env_extra={"WORKSHOP_DATA_DIR": str(data_dir), "WORKSHOP_OFFLINE": "1",
                                     "WORKSHOP_QUICK": "1"}, tmp_path=tmp_path)
-    assert proc.returncode == 1
-    assert "[MISSING] mnist-quick" in proc.stdout and "[MISSING] abalone" in proc.stdout
-    assert "python -m helpers prefetch mnist-quick abalone --dest DIR" in proc.stdout
+    out = proc.stdout
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    said = "does not exist" if setting == "missing" else "is a file, not a folder"
+    assert f"Data dir    {data_dir} ({said})" in out and f"- WORKSHOP_DATA_DIR={data_dir} {said}. Fix:" in out
+    assert "[MISSING] mnist-quick" in out and "[MISSING] abalone" in out
+    assert re.search(r"\[missing\] fashion-mnist fashion-mnist/t10k-images-idx3-ubyte\.gz +\(optional: only for "
+                     r"notebooks run with dataset \"fashion\"", out), out
+    assert "python -m helpers prefetch mnist-quick abalone --dest DIR" in out
 
 
 def test_prefetch_into_dest_from_mirror(tmp_path, shared_data):
@@ -73,3 +85,20 @@ def test_prefetch_offline_and_unknown_names_fail_clearly(tmp_path):
     assert proc.returncode == 1 and "WORKSHOP_OFFLINE=1" in proc.stderr and "abalone.data" in proc.stderr
     proc = run("prefetch", "nosuchset", env_extra={"WORKSHOP_OFFLINE": "1"}, tmp_path=tmp_path)
     assert proc.returncode == 1 and "mnist-quick" in proc.stderr and "nosuchset" in proc.stderr
+
+
+def test_prefetch_fashion_mnist_into_its_subfolder(tmp_path, shared_data):
+    from mirror import Mirror
+
+    server = Mirror()
+    try:
+        for path in (shared_data / "fashion-mnist").glob("*.gz"):
+            server.add(f"fashion-mnist/{path.name}", path.read_bytes())
+        proc = run("prefetch", "fashion-mnist", "--dest", str(tmp_path / "dest"),
+                   env_extra={"WORKSHOP_MIRROR": server.url}, tmp_path=tmp_path)
+    finally:
+        server.close()
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("SHA-256 verified") == 4 and "fashion-mnist/train-images-idx3-ubyte.gz" in proc.stdout
+    for path in (shared_data / "fashion-mnist").glob("*.gz"):
+        assert (tmp_path / "dest" / "fashion-mnist" / path.name).read_bytes() == path.read_bytes()

@@ -1,5 +1,6 @@
 """Offline-first lookup and safe downloads (helpers.download), against a loopback mirror."""
 
+import dataclasses
 import gzip
 import hashlib
 import os
@@ -156,11 +157,14 @@ def test_wrong_checksum_in_data_dir_raises_and_leaves_file_untouched(env, tmp_pa
 
 
 def test_truncated_gzip_from_mirror_is_rejected(mirror, shared_data, tmp_path):
+    """Refused by its announced size before anything is written; without a registered size, by the checksum."""
     images = get_dataset("mnist-quick").files[0]
     good = (shared_data / images.filename).read_bytes()
     mirror.add(images.filename, good[: len(good) // 3])
-    with pytest.raises(DownloadError, match="SHA-256 mismatch"):
+    with pytest.raises(DownloadError, match="announces 549,625 bytes"):
         dl.fetch_file(images)
+    with pytest.raises(DownloadError, match=f"SHA-256 [0-9a-f]{{64}}, expected {images.sha256}"):
+        dl.fetch_file(dataclasses.replace(images, size=None))
     assert not (tmp_path / "cache" / images.filename).exists() and leftovers(tmp_path / "cache") == []
 
 
@@ -217,10 +221,24 @@ def test_progress_bar_is_printed(mirror, capfd):
     assert "bar.bin" in capfd.readouterr().err
 
 
-def test_registry_matches_shared_checksums(shared_data):
-    sums = dict(line.split()[::-1] for line in (shared_data / "SHA256SUMS").read_text().splitlines() if line)
-    files = {f.filename: f for ds in DATASETS.values() for f in ds.files}
-    for name in ("abalone.data", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
-        assert files[name].sha256 == sums[name]
-    assert files["mnist.npz"].sha256 == "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
-    assert all(url.startswith("https://") for f in files.values() for url in f.urls)
+def _sums(path):
+    return {name.lstrip("*"): digest for digest, name in (line.split() for line in path.read_text().splitlines() if line)}
+
+
+def test_registry_checksums_are_one_sha256sums_file_that_matches_the_shared_folders(shared_data):
+    """helpers/SHA256SUMS and the shared folder's SHA256SUMS files agree line by line, and every line is used."""
+    from helpers import registry
+
+    ours = _sums(registry.SUMS_FILE)
+    theirs = {**_sums(shared_data / "SHA256SUMS"),
+              **{f"fashion-mnist/{k}": v for k, v in _sums(shared_data / "fashion-mnist" / "SHA256SUMS.uncompressed").items()}}
+    for name in ("abalone.data", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz",
+                 "fashion-mnist/train-images-idx3-ubyte", "fashion-mnist/t10k-labels-idx1-ubyte"):
+        assert ours[name] == theirs[name], name
+    assert set(ours) - set(theirs) == {"mnist.npz"}  # the one file not on these machines...
+    readme = (shared_data / "README.md").read_text()  # ...whose published SHA-256 its README quotes
+    assert f"mnist.npz` (SHA-256 {ours['mnist.npz']})" in readme
+    files = [f for ds in DATASETS.values() for f in ds.files]
+    assert sorted(f.sums_name for f in files) == sorted(ours)
+    assert all(f.sha256 == ours[f.sums_name] and f.size and url.startswith("https://") for f in files for url in f.urls)
+    assert (shared_data / "abalone.data").stat().st_size == get_dataset("abalone").files[0].size

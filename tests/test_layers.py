@@ -15,8 +15,8 @@ PACKAGE = ROOT / "helpers"
 #: floor number per module; ``questions.*`` / ``tools.*`` stand for every module of that subpackage.
 FLOORS = {
     "errors": 0,
-    "config": 1, "registry": 1, "files": 1,
-    "params": 2,
+    "config": 1, "registry": 1, "files": 1, "verify": 1,
+    "params": 2, "transport": 2,
     "context": 3,
     "download": 4, "device": 4,
     "data": 5, "summary": 5, "plotting": 5, "feedback": 5, "distribute": 5, "blanks": 5,

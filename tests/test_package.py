@@ -18,7 +18,8 @@ MODULES = sorted(p for p in (ROOT / "helpers").rglob("*.py") if p.name != "__ini
 BUILTINS = {
     "ConfigError": ValueError, "UnknownDatasetError": LookupError, "DataNotFoundError": FileNotFoundError,
     "DownloadError": ConnectionError, "ChecksumError": ValueError, "CorruptDataError": ValueError,
-    "CacheNotWritableError": PermissionError, "BlankNotFilledError": NotImplementedError,
+    "CacheNotWritableError": PermissionError, "DataNotReadableError": PermissionError,
+    "BlankNotFilledError": NotImplementedError,
     "CheckFailedError": AssertionError, "NotebookSourceError": ValueError,
     "OutputNotWritableError": PermissionError, "MetricTypeError": TypeError,
 }
