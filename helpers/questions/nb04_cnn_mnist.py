@@ -108,7 +108,6 @@ class BuildCNN(Question):
                      "    keras.layers.Conv2D(64, 3, padding=\"same\", use_bias=False),\n    keras.layers.MaxPooling2D(2),\n"
                      "    keras.layers.BatchNormalization(momentum=0.9),\n    keras.layers.ReLU(),\n"
                      "    keras.layers.Flatten(),\n    keras.layers.Dropout(0.4),\n"
-                     "    keras.layers.Dense(128, activation=\"relu\"),\n    keras.layers.Dropout(0.4),\n"
                      "    keras.layers.Dense(10, activation=\"softmax\"),\n])")
 
     def check_values(self, model):
