@@ -62,7 +62,7 @@ def targets(res, dataset):
         (f"04 CNN training ≤ {CNN_TRAIN_BUDGET} s", f"{cnn['train_seconds']:.0f} s",
          cnn["train_seconds"] is not None and cnn["train_seconds"] <= CNN_TRAIN_BUDGET),
         (f"03 FNN test accuracy ≥ {fnn_floor:.1%}", _pct(fnn_acc), fnn_acc is not None and fnn_acc >= fnn_floor),
-        (f"time per epoch linear in the images (seconds per image within ±{LINEAR_TOLERANCE:.0%} across sizes)",
+        (f"time per epoch linear in the images (seconds per image vary by ≤ {LINEAR_TOLERANCE:.0%} of their mean)",
          f"spread {summary['per_image_time_spread']:.0%}", summary["per_image_time_spread"] <= LINEAR_TOLERANCE),
         (f"peak memory flat (≤ {FLAT_MEMORY:.0%} growth from the smallest to the largest size)",
          f"{summary['memory_growth_fraction']:+.1%} ({summary['memory_growth_mib']:+d} MiB)",
@@ -87,8 +87,9 @@ def growth_sentence(g):
     linear = "grows linearly" if s["per_image_time_spread"] <= LINEAR_TOLERANCE else "does not grow linearly"
     flat = "stays flat" if s["memory_growth_fraction"] <= FLAT_MEMORY else "does not stay flat"
     return (f"From {rows[0]['size']:,} to {rows[-1]['size']:,} training images ({s['size_ratio']:g}×), the time per "
-            f"epoch grew {s['epoch_time_ratio']:g}× and the seconds per 1,000 images stayed within "
-            f"{s['per_image_time_spread']:.0%} of their mean: time {linear} with the number of images. Peak memory "
+            f"epoch grew {s['epoch_time_ratio']:g}×, and the seconds per 1,000 images varied across the sizes by "
+            f"{s['per_image_time_spread']:.0%} of their mean (largest minus smallest): time {linear} with the "
+            f"number of images. Peak memory "
             f"grew by {s['memory_growth_mib']} MiB ({s['memory_growth_fraction']:+.1%}), of which the images "
             f"themselves (uint8) are {s['images_growth_mib']:g} MiB: memory {flat}.")
 
