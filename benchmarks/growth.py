@@ -6,7 +6,11 @@ the notebook builds, from the notebook's own cells: the Setup section (with the 
 ``epochs`` parameters), then every cell from ``## Model`` up to the one that calls ``model.fit``
 (the model, the ``tf.data`` pipeline, the compiled optimizer), with the first ``N`` training
 images of the full set in place of the notebook's split.  It then trains for ``epochs`` epochs
-without validation and prints one JSON line: the seconds of every epoch and its peak memory.
+without validation and prints one JSON line: the wall and CPU seconds of every epoch, and the peak
+memory while training (Linux: ``VmHWM`` after resetting it through ``/proc/self/clear_refs`` just
+before ``fit``, so loading the full data set, the same for every size, does not mask the growth).
+Time is judged on CPU seconds as well as wall seconds: on a shared machine other processes stretch
+the wall time of some sizes more than others.
 """
 
 import argparse
@@ -15,7 +19,6 @@ import io
 import json
 import os
 import re
-import resource
 import statistics
 import subprocess
 import sys
@@ -62,12 +65,54 @@ def _worker(size, epochs, dataset, quick):
     with context.muted(), contextlib.redirect_stdout(io.StringIO()):
         for index, source in _model_and_pipeline_cells():
             exec(compile(_CHECK_LINE.sub("pass", source), f"<{NOTEBOOK}, cell {index}>", "exec"), ns)  # noqa: S102
-    seconds = []
+    seconds, cpu_seconds = [], []
     model, train_ds = ns["model"], ns["train_ds"]
-    model.fit(train_ds, epochs=epochs, verbose=0, shuffle=False, callbacks=[epoch_timer(seconds)])
-    return {"size": size, "epochs": epochs, "epoch_seconds": seconds, "batch_size": ns["batch_size"],
-            "images_mib": round(x_train.nbytes / 2**20, 1),
-            "peak_memory_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+    before = _memory()
+    reset = _reset_peak()
+    model.fit(train_ds, epochs=epochs, verbose=0, shuffle=False,
+              callbacks=[epoch_timer(seconds), _cpu_timer(cpu_seconds)])
+    after = _memory()
+    return {"size": size, "epochs": epochs, "epoch_seconds": seconds, "epoch_cpu_seconds": cpu_seconds,
+            "batch_size": ns["batch_size"], "images_mib": round(x_train.nbytes / 2**20, 1),
+            "rss_before_training_mib": before["VmRSS"],
+            "peak_memory_mib": after["VmHWM"] if reset else None,  # the peak while training
+            # the whole process, loading the full data set included (VmHWM: ru_maxrss starts at the parent's peak)
+            "process_peak_memory_mib": max(before["VmHWM"], after["VmHWM"])}
+
+
+def _memory():
+    """``VmRSS`` and ``VmHWM`` (peak) of this process in MiB, from ``/proc/self/status`` (Linux)."""
+    out = {}
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                out[key] = round(int(value.split()[0]) / 1024)
+    return out
+
+
+def _reset_peak():
+    """Reset this process's peak resident memory (``VmHWM``) to its current size; False where Linux refuses."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _cpu_timer(sink):
+    """A Keras callback appending each epoch's CPU seconds (all threads of this process) to ``sink``."""
+    import keras
+
+    class CpuTimer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self._start = time.process_time()
+
+        def on_epoch_end(self, epoch, logs=None):
+            sink.append(round(time.process_time() - self._start, 3))
+
+    return CpuTimer()
 
 
 def measure_size(size, epochs=3, dataset="fashion", quick=False, timeout=1800):
@@ -95,6 +140,11 @@ def measure_size(size, epochs=3, dataset="fashion", quick=False, timeout=1800):
     later = row["epoch_seconds"][1:] or row["epoch_seconds"]
     row["steady_epoch_seconds"] = round(statistics.median(later), 3)
     row["seconds_per_1000_images"] = round(1000 * row["steady_epoch_seconds"] / size, 4)
+    later = row["epoch_cpu_seconds"][1:] or row["epoch_cpu_seconds"]
+    row["steady_epoch_cpu_seconds"] = round(statistics.median(later), 3)
+    row["cpu_seconds_per_1000_images"] = round(1000 * row["steady_epoch_cpu_seconds"] / size, 4)
+    if row["peak_memory_mib"] is None:  # no way to reset the peak here: the whole process's peak
+        row["peak_memory_mib"] = row["process_peak_memory_mib"]
     row["wall_seconds"] = round(wall, 1)
     return row
 
@@ -112,17 +162,23 @@ def cost_growth(sizes=SIZES, epochs=3, dataset="fashion", quick=False):
 def growth_summary(rows):
     """How time per epoch and peak memory grow from the smallest to the largest size.
 
-    Time is linear in the number of images when the seconds per 1,000 images stay the same: the
-    ratio of the largest size's to the smallest's is reported (1.0 = exactly linear).  Memory is
-    compared with the images themselves: ``memory_growth_mib`` against ``images_growth_mib``.
+    Time is linear in the number of images when the seconds per 1,000 images stay the same: their
+    spread (largest minus smallest, over the mean) is reported for CPU seconds, which other processes
+    on the machine hardly change, and for wall seconds, which they do.  Memory is the peak while
+    training, compared with the images themselves: ``memory_growth_mib`` against ``images_growth_mib``.
     """
     first, last = rows[0], rows[-1]
-    per = [r["seconds_per_1000_images"] for r in rows]
+
+    def spread(key):
+        values = [r[key] for r in rows]
+        return round((max(values) - min(values)) / statistics.mean(values), 2)
+
     return {
         "size_ratio": round(last["size"] / first["size"], 2),
         "epoch_time_ratio": round(last["steady_epoch_seconds"] / first["steady_epoch_seconds"], 2),
-        "per_image_time_ratio": round(per[-1] / per[0], 2),
-        "per_image_time_spread": round((max(per) - min(per)) / statistics.mean(per), 2),
+        "epoch_cpu_ratio": round(last["steady_epoch_cpu_seconds"] / first["steady_epoch_cpu_seconds"], 2),
+        "per_image_time_spread": spread("seconds_per_1000_images"),
+        "per_image_cpu_spread": spread("cpu_seconds_per_1000_images"),
         "memory_growth_mib": last["peak_memory_mib"] - first["peak_memory_mib"],
         "memory_growth_fraction": round((last["peak_memory_mib"] - first["peak_memory_mib"])
                                         / first["peak_memory_mib"], 3),
