@@ -155,7 +155,7 @@ def markdown(res):
                      f"| {r['steady_epoch_cpu_seconds']:.2f} | {r['cpu_seconds_per_1000_images']:.3f} "
                      f"| {r['rss_before_training_mib']} | {r['peak_memory_mib']} |")
     lines += ["", "Time per epoch: the median of the epochs after the first (CPU time: all threads of the process). "
-              "Peak memory while training: the process's peak resident memory, reset just before `fit` (the full "
+              "Peak memory while training: the process's peak resident memory, reset just before `fit` (the whole "
               "data set is loaded before, the same for every size). " + growth_sentence(g), "",
               "## Data loads (cached, checksums verified)", "", "| call | seconds |", "|---|---|"]
     lines += [f"| `{k}` | {v:.3f} |" for k, v in res["data_loads"].items()]
