@@ -9,11 +9,23 @@ import time
 
 import numpy as np
 
-__all__ = ["notebook_split", "cnn_split", "fnn_split", "abalone_split", "keras_io_convnet", "fnn_references",
-           "abalone_references"]
+__all__ = ["PUBLISHED", "notebook_split", "cnn_split", "fnn_split", "abalone_split", "keras_io_convnet",
+           "fnn_references", "sklearn_references", "abalone_references"]
+
+#: Published test accuracies on the official Fashion-MNIST test split (the Fashion-MNIST benchmark
+#: table, as quoted in the offline data folder's README): not measured here, for comparison only.
+PUBLISHED = {
+    "fashion": {
+        "2 conv + pooling CNN": 0.916,
+        "2 conv CNN, under 100K parameters": 0.925,
+        "2 conv + pooling + batch norm CNN": 0.934,
+        "ResNet18": 0.949,
+        "scikit-learn MLPClassifier": 0.87,
+    },
+}
 
 
-def notebook_split(notebook, quick, seed=42, limit=None):
+def notebook_split(notebook, quick, seed=42, limit=None, dataset=None):
     """``(x_train, y_train), (x_val, y_val), (x_test, y_test)`` as the solution notebook makes them.
 
     Args:
@@ -21,24 +33,34 @@ def notebook_split(notebook, quick, seed=42, limit=None):
         quick: Quick-mode (True) or full-mode (False) data.
         seed: The notebook's ``seed`` parameter.
         limit: Keep only the first ``limit`` training samples (a smoke test).
+        dataset: The notebook's ``dataset`` parameter (03 and 04: ``"mnist"`` or ``"fashion"``);
+            None keeps the notebook's default.
     """
     from helpers.catchup import run_solution_cells
 
-    ns = run_solution_cells(notebook, until="## Model", params={"seed": seed}, quick=quick)
+    params = {"seed": seed} if dataset is None else {"seed": seed, "dataset": dataset}
+    ns = run_solution_cells(notebook, until="## Model", params=params, quick=quick)
     x_train, y_train = ns["x_train"], ns["y_train"]
     if limit:
         x_train, y_train = x_train[:limit], y_train[:limit]
     return (x_train, y_train), (ns["x_val"], ns["y_val"]), (ns["x_test"], ns["y_test"])
 
 
-def cnn_split(quick, seed=42, limit=None):
-    """04's data: images (n, 28, 28, 1) in [0, 1], integer labels."""
-    return notebook_split("04_cnn_mnist", quick, seed, limit)
+def cnn_split(quick, seed=42, limit=None, dataset=None):
+    """04's data: images (n, 28, 28, 1) in [0, 1] (04 keeps 0–255 bytes and scales in the model), integer labels."""
+    splits = notebook_split("04_cnn_mnist", quick, seed, limit, dataset)
+    return tuple((_unit_scale(x), y) for x, y in splits)
 
 
-def fnn_split(quick, seed=42, limit=None):
+def fnn_split(quick, seed=42, limit=None, dataset=None):
     """03's data: images (n, 28, 28) in [0, 1], integer labels, stratified validation split."""
-    return notebook_split("03_fnn_mnist", quick, seed, limit)
+    return notebook_split("03_fnn_mnist", quick, seed, limit, dataset)
+
+
+def _unit_scale(x):
+    """Pixels in [0, 1] as float32, whether the notebook kept 0–255 bytes or scaled them already."""
+    x = np.asarray(x)
+    return x.astype("float32") / 255 if x.dtype == np.uint8 else x.astype("float32")
 
 
 def abalone_split(seed=42):
@@ -56,15 +78,15 @@ def _fit_timed(model, x, y, val, epochs, batch_size):
     return history.history, times
 
 
-def keras_io_convnet(quick, epochs=15, limit=None, seed=42):
+def keras_io_convnet(quick, epochs=15, limit=None, seed=42, dataset=None):
     """keras.io "Simple MNIST convnet": Conv32 → pool → Conv64 → pool → Flatten → Dropout 0.5 → Dense 10.
 
-    Adam, batch 128, ``epochs`` epochs, on 04's split.
+    Adam, batch 128, ``epochs`` epochs, on 04's split (pixels scaled to [0, 1] as keras.io does).
     """
     import keras
 
     keras.utils.set_random_seed(seed)
-    (x_train, y_train), val, (x_test, y_test) = cnn_split(quick, seed, limit)
+    (x_train, y_train), val, (x_test, y_test) = cnn_split(quick, seed, limit, dataset)
     model = keras.Sequential([
         keras.Input(shape=(28, 28, 1)),
         keras.layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
@@ -88,11 +110,11 @@ def keras_io_convnet(quick, epochs=15, limit=None, seed=42):
     }
 
 
-def fnn_references(quick, epochs=5, hidden_epochs=8, limit=None, seed=42):
+def fnn_references(quick, epochs=5, hidden_epochs=8, limit=None, seed=42, dataset=None):
     """Softmax regression (Flatten → Dense 10, SGD 0.01, batch 128) and the lecture's 784-40-10 network."""
     import keras
 
-    (x_train, y_train), val, (x_test, y_test) = fnn_split(quick, seed, limit)
+    (x_train, y_train), val, (x_test, y_test) = fnn_split(quick, seed, limit, dataset)
     out = {}
     configs = {
         "softmax regression (SGD 0.01, batch 128)": (
@@ -111,6 +133,30 @@ def fnn_references(quick, epochs=5, hidden_epochs=8, limit=None, seed=42):
         out[name] = {"epochs": n_epochs, "train_seconds": round(time.perf_counter() - start, 2),
                      "test_accuracy": round(float(model.evaluate(x_test, y_test, verbose=0)[1]), 4)}
     return out
+
+
+def sklearn_references(quick, limit=None, seed=42, dataset=None, max_iter=200):
+    """scikit-learn's ``LogisticRegression`` on 03's split (784 pixels in [0, 1]): training time and test accuracy.
+
+    It trains on the training part only (03's validation images are left out, as for the networks).
+    """
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+
+    (x_train, y_train), _val, (x_test, y_test) = fnn_split(quick, seed, limit, dataset)
+    flat = lambda x: np.asarray(x, dtype="float32").reshape(len(x), -1)  # noqa: E731
+    model = LogisticRegression(max_iter=max_iter)
+    start = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        model.fit(flat(x_train), y_train)
+    seconds = time.perf_counter() - start
+    converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    return {f"LogisticRegression (lbfgs, max_iter={max_iter})": {
+        "train_seconds": round(seconds, 2), "converged": converged, "train_images": len(x_train),
+        "test_accuracy": round(float(model.score(flat(x_test), y_test)), 4)}}
 
 
 def abalone_references(seed=42):

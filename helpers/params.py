@@ -27,7 +27,7 @@ import sys
 from . import config
 from .errors import ConfigError
 
-__all__ = ["KNOWN", "RANGES", "env_name", "option_name", "build_parser", "resolve"]
+__all__ = ["KNOWN", "RANGES", "CHOICES", "env_name", "option_name", "build_parser", "resolve"]
 
 #: Parameters with a fixed type and help text.  Others take the type of their default.
 KNOWN = {
@@ -36,6 +36,7 @@ KNOWN = {
     "epochs": (int, "training epochs (default: the notebook's quick/full choice)"),
     "batch_size": (int, "mini-batch size"),
     "learning_rate": (float, "the optimizer's learning rate"),
+    "dataset": (str, "image data set: mnist (handwritten digits) or fashion (Fashion-MNIST clothing)"),
     "figures_dir": (str, "folder where a script saves its figures (default ./figures)"),
     "output_dir": (str, "folder where a script writes its JSON summary (default ./outputs)"),
 }
@@ -50,6 +51,8 @@ RANGES = {
 }
 #: Parameters every script accepts, even when the notebook does not pass them to setup().
 ALWAYS = ("quick", "seed", "figures_dir", "output_dir")
+#: Parameters that take one of a few values, checked whatever their source (cell, environment, command line).
+CHOICES = {"dataset": ("mnist", "fashion")}
 
 
 def env_name(name):
@@ -165,7 +168,8 @@ def resolve(cell, argv=None, use_cli=True, prog=None, warn_unknown=True):
         tuple[dict, dict]: the values, and where each came from (``"cell"``, ``"env"``, ``"cli"``).
 
     Raises:
-        ConfigError: a value (cell or environment) has the wrong type or is out of range (:data:`RANGES`).
+        ConfigError: a value (cell or environment) has the wrong type or is out of range (:data:`RANGES`),
+            or a parameter with :data:`CHOICES` (``dataset``) holds none of them.
         SystemExit: ``--help`` (exit 0) or a bad command-line value (exit 2), as argparse does.
     """
     cell = {**{name: None for name in ALWAYS}, **cell}
@@ -175,12 +179,32 @@ def resolve(cell, argv=None, use_cli=True, prog=None, warn_unknown=True):
         raw = os.environ.get(env_name(name))
         if raw is not None and raw.strip() != "":
             values[name], sources[name] = _convert(_kind(name, default), raw, env_name(name), name), "env"
+    parser = None
     if use_cli:
-        args, unknown = build_parser(cell, prog=prog).parse_known_args(sys.argv[1:] if argv is None else argv)
+        parser = build_parser(cell, prog=prog)
+        args, unknown = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
         for name, value in vars(args).items():
             if value is not None:
                 values[name], sources[name] = value, "cli"
         if unknown and warn_unknown:
             print(f"Ignoring unknown command-line arguments {unknown}; --help lists the parameters.",
                   file=sys.stderr)
+    for name, allowed in CHOICES.items():
+        try:
+            _check_choice(name, values.get(name), allowed, sources.get(name))
+        except ConfigError as err:
+            if parser is not None and sources.get(name) == "cli":
+                parser.error(str(err))  # a bad option: usage line and exit 2, like any other bad option
+            raise
     return values, sources
+
+
+def _check_choice(name, value, allowed, source):
+    """Raise ConfigError when ``value`` is set but not one of ``allowed``; the message names its source."""
+    if value is None or value in allowed:
+        return
+    where = {"env": env_name(name), "cli": option_name(name)}.get(source, f"the parameters cell's {name}")
+    options = " or ".join(repr(a) for a in allowed)
+    raise ConfigError(f"{where}={value!r} is not a known {name}: expected {options}. "
+                      f"Fix: use one of them, e.g. {option_name(name)} {allowed[-1]} or {env_name(name)}={allowed[-1]}, "
+                      f"or remove it to use the notebook's default.")

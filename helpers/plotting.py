@@ -2,8 +2,10 @@
 
 In JupyterLab figures appear inline as usual.  In a script (after
 ``jupyter nbconvert --to script``) :func:`show` saves each figure as
-``<notebook>-<name>.png`` in ``WORKSHOP_FIGURES_DIR`` (default ``./figures``)
+``<run id>-<name>.png`` in ``WORKSHOP_FIGURES_DIR`` (default ``./figures``)
 instead of trying to open a window; ``helpers.setup`` selects the Agg backend there.
+The run id starts with the notebook's name (``04_cnn_mnist-quick-3f9a2c``, see
+:func:`helpers.runtime.run_id`), so parallel runs into one folder keep all their figures.
 """
 
 import re
@@ -39,7 +41,7 @@ def show(name=None, fig=None, alt=None):
 
     Args:
         name: Figure name used when saving, e.g. ``"loss_curves"``; the file is
-            ``<notebook>-<name>.png``.
+            ``<run id>-<name>.png`` (``<notebook>-<name>.png`` outside a run started by ``helpers.setup``).
         fig: The figure; default the current one.
         alt: One sentence saying what the figure shows, for readers who cannot see it.  In Jupyter
             it goes into the output's metadata; in a script into the run summary.
@@ -68,7 +70,8 @@ def show(name=None, fig=None, alt=None):
             run.record_figure(record)
         return None
     out_dir = config.figures_dir()
-    path = out_dir / f"{context.notebook_name()}-{stem}.png"
+    prefix = getattr(run, "name", None) or context.notebook_name()
+    path = out_dir / f"{prefix}-{stem}.png"
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         with atomic_write(path, "wb") as fh:  # never a half-written PNG under the real name

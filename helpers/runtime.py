@@ -15,6 +15,8 @@ This is the only module that brings together the context, the device, figures,
 the summary and the parameters; nothing below it imports it.
 """
 
+import hashlib
+import json
 import os
 import random
 import sys
@@ -24,7 +26,7 @@ from dataclasses import dataclass, field
 from . import context, device
 from .params import resolve as resolve_params
 
-__all__ = ["Run", "setup"]
+__all__ = ["Run", "setup", "run_id"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class Run:
         notebook: The notebook's name, as it named itself in ``setup``.
         started: ``time.perf_counter()`` at setup, for the summary's duration.
         figures: One record per ``helpers.show()`` of this run (file, alt text, titles, axis labels).
+        run_id: The name of this run's files, ``<notebook>-<mode>-<6 hex digits of its parameters>``
+            (see :func:`run_id`); ``None`` (a ``Run`` made by hand) uses the notebook's name.
     """
 
     quick: bool
@@ -50,6 +54,7 @@ class Run:
     started: float = field(default_factory=time.perf_counter)
     figures: list = field(default_factory=list, repr=False, compare=False)
     _epoch_seconds: list = field(default_factory=list, repr=False, compare=False)
+    run_id: str = None
 
     def __getattr__(self, name):
         params = self.__dict__.get("params", {})
@@ -66,6 +71,11 @@ class Run:
             epochs = run.epochs or run.pick(quick=3, full=15)
         """
         return quick if self.quick else full
+
+    @property
+    def name(self):
+        """The stem of this run's files: the summary ``<name>.json`` and the figures ``<name>-<figure>.png``."""
+        return self.run_id or self.notebook
 
     @property
     def mode(self):
@@ -109,6 +119,26 @@ class Run:
         path = write_summary(summary)
         print(f"[summary saved: {path}]")
         return path
+
+
+#: Parameters that say where a run writes, not what it computes: they do not change its name.
+_WHERE = ("figures_dir", "output_dir")
+
+
+def run_id(notebook, quick, seed, params):
+    """The name of a run's files: ``<notebook>-<quick|full>-<6 hex digits>``, e.g. ``04_cnn_mnist-quick-3f9a2c``.
+
+    The digits are the start of the SHA-256 of every parameter's final value (the ``parameters``
+    cell, papermill's ``-p``, ``WORKSHOP_<NAME>`` and ``--<name>`` all end up there), so runs of
+    different notebooks, or of one notebook with different parameters, never share a file even
+    when they write into the same folder at the same time; the same parameters give the same name,
+    so running again replaces the earlier run's files instead of piling up copies.  The folders
+    a run writes to are not part of its name.
+    """
+    values = {"quick": bool(quick), "seed": seed,
+              **{k: v for k, v in params.items() if k not in _WHERE}}
+    digest = hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()[:6]
+    return f"{notebook}-{'quick' if quick else 'full'}-{digest}"
 
 
 def _writes_summary(interactive):
@@ -176,7 +206,8 @@ def setup(notebook=None, quick=None, seed=42, deterministic=False, announce=True
         from . import learner
 
         learner.install()
-    run = Run(quick=is_quick, seed=seed, interactive=interactive, params=values, notebook=name)
+    run = Run(quick=is_quick, seed=seed, interactive=interactive, params=values, notebook=name,
+              run_id=run_id(name, is_quick, seed, values))
     context.activate(run)
     return run
 

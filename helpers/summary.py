@@ -2,10 +2,12 @@
 
 A notebook's last cell calls ``run.finish(test_accuracy=acc, history=history)``.
 In a script (``jupyter nbconvert --to script``) that writes
-``<WORKSHOP_OUTPUT_DIR or ./outputs>/<notebook>.json`` with the metrics, the
+``<WORKSHOP_OUTPUT_DIR or ./outputs>/<run id>.json`` with the metrics, the
 parameters, the per-epoch history and times, the figures saved and the
-duration.  Inside Jupyter it writes only when ``WORKSHOP_OUTPUT_DIR`` is set
-(e.g. for papermill batch runs), so a live workshop leaves no files behind.
+duration.  The run id is ``<notebook>-<quick|full>-<6 hex digits of the parameters>``
+(:func:`helpers.runtime.run_id`), so parallel runs into one folder never overwrite each
+other.  Inside Jupyter it writes only when ``WORKSHOP_OUTPUT_DIR`` is set (e.g. for
+papermill batch runs), so a live workshop leaves no files behind.
 """
 
 import datetime
@@ -74,6 +76,7 @@ def summary_dict(run, metrics, history=None, figures=(), epoch_seconds=()):
     epochs_run = max((len(v) for v in curves.values()), default=None)
     return {
         "notebook": run.notebook,
+        "run_id": getattr(run, "name", run.notebook),
         "mode": run.mode,
         "seed": run.seed,
         "params": {k: v for k, v in run.params.items()},
@@ -92,7 +95,7 @@ def summary_dict(run, metrics, history=None, figures=(), epoch_seconds=()):
 
 
 def write_summary(summary, directory=None):
-    """Write ``summary`` to ``<directory>/<notebook>.json`` atomically (temp file, then rename).
+    """Write ``summary`` to ``<directory>/<run id>.json`` atomically (temp file, then rename).
 
     Returns:
         pathlib.Path: the file written.
@@ -101,7 +104,7 @@ def write_summary(summary, directory=None):
         OutputNotWritableError: the directory cannot be created or written.
     """
     directory = Path(directory) if directory is not None else config.output_dir()
-    path = directory / f"{summary['notebook']}.json"
+    path = directory / f"{summary.get('run_id') or summary['notebook']}.json"
     try:
         directory.mkdir(parents=True, exist_ok=True)
         with atomic_write(path, "w") as fh:

@@ -62,3 +62,69 @@ def test_time_to_reach_counts_epochs_until_the_target():
 
     assert time_to_reach(0.9, [0.5, 0.91, 0.95], [2.0, 1.5, 1.5]) == (3.5, 2)
     assert time_to_reach(0.99, [0.5, 0.91], [2.0, 1.5]) == (None, None)
+
+
+@pytest.mark.slow
+def test_tiny_scale_benchmark_covers_the_full_mode_report(tmp_path, tmp_path_factory):
+    # `--full --dataset fashion` in miniature: 03 and 04 on Fashion-MNIST (03 from the suite's own script run,
+    # shared with test_fashion_dataset.py; 04 for 1 epoch by the benchmark), references on a few hundred
+    # images, published figures, and the cost growth of the CNN on 256 and 512 images in fresh processes.
+    saved = tmp_path / "runs"
+    saved.mkdir()
+    fnn = script_run(tmp_path_factory, ROOT / "solutions" / "03_fnn_mnist.ipynb", ["--quick", "--dataset", "fashion"])
+    (saved / "03_fnn_mnist.json").write_text(fnn.to_json())
+    env = dict(os.environ, WORKSHOP_QUICK="1")
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--tiny", "--dataset", "fashion", "--out", str(tmp_path),
+                           "--solution-runs", str(saved)], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, (proc.stdout[-3000:], proc.stderr[-3000:])
+    res = json.loads((tmp_path / "results-tiny-fashion.json").read_text())
+    report = (tmp_path / "results-tiny-fashion.md").read_text()
+    assert report in proc.stdout and res["dataset"] == "fashion"
+
+    assert sorted(res["solutions"]) == ["03_fnn_mnist", "04_cnn_mnist"]
+    assert res["solutions"]["03_fnn_mnist"]["wall_seconds"] == fnn.wall_seconds  # the suite's run, not a new one
+    cnn = res["solutions"]["04_cnn_mnist"]
+    assert cnn["epochs_run"] == 1 and cnn["params"]["dataset"] == "fashion" and cnn["peak_memory_mib"] > 100
+    for name, sol in res["solutions"].items():
+        assert sol["params"]["dataset"] == "fashion" and 0 < sol["metrics"]["test_accuracy"] <= 1
+        assert f"| {name} |" in report
+    assert len(res["cnn"]["reference"]["epoch_seconds"]) == 1
+    (logistic,) = res["sklearn"].values()
+    assert logistic["train_images"] == 300 and 0.1 < logistic["test_accuracy"] <= 1
+    assert res["published"]["2 conv CNN, under 100K parameters"] == 0.925 and "92.5%" in report
+
+    growth = res["growth"]
+    assert [r["size"] for r in growth["rows"]] == [256, 512]
+    for row in growth["rows"]:
+        assert len(row["epoch_seconds"]) == len(row["epoch_cpu_seconds"]) == 2 and row["steady_epoch_seconds"] > 0
+        assert row["steady_epoch_cpu_seconds"] > 0 and row["images_mib"] == round(row["size"] * 784 / 2**20, 1)
+        # TensorFlow alone needs more than 100 MiB; the training peak is at least what was resident before it
+        assert row["peak_memory_mib"] >= row["rss_before_training_mib"] > 100
+        assert row["process_peak_memory_mib"] >= row["peak_memory_mib"]
+        assert f"| {row['size']:,} |" in report
+    summary = growth["summary"]
+    assert summary["size_ratio"] == 2 and summary["images_growth_mib"] >= 0
+    assert "## Cost growth" in report and "From 256 to 512 training images (2×)" in report
+    assert len(res["targets"]) == 5 and "## Targets (full-mode targets" in report
+    assert set(res["load"]) >= {"start", "03_fnn_mnist", "04_cnn_mnist", "references", "growth", "end"}
+    assert all(len(load["loadavg"]) == 3 for load in res["load"].values())
+
+
+def test_growth_summary_calls_time_linear_and_memory_flat_from_the_numbers():
+    from benchmarks.growth import growth_summary
+    from benchmarks.scale import growth_sentence
+
+    def row(size, secs, mem):
+        return {"size": size, "steady_epoch_seconds": secs, "seconds_per_1000_images": 1000 * secs / size,
+                "steady_epoch_cpu_seconds": 2 * secs, "cpu_seconds_per_1000_images": 2000 * secs / size,
+                "peak_memory_mib": mem, "images_mib": round(size * 784 / 2**20, 1)}
+
+    linear = [row(1000, 1.0, 900), row(2000, 2.1, 910), row(4000, 3.9, 920)]
+    summary = growth_summary(linear)
+    assert summary["size_ratio"] == 4 and summary["epoch_time_ratio"] == 3.9 and summary["memory_growth_mib"] == 20
+    assert summary["epoch_cpu_ratio"] == 3.9 and summary["per_image_cpu_spread"] == summary["per_image_time_spread"]
+    sentence = growth_sentence({"rows": linear, "summary": summary})
+    assert "time grows linearly" in sentence and "memory stays flat" in sentence
+    quadratic = [row(1000, 1.0, 900), row(2000, 4.0, 1400), row(4000, 16.0, 2400)]
+    sentence = growth_sentence({"rows": quadratic, "summary": growth_summary(quadratic)})
+    assert "does not grow linearly" in sentence and "does not stay flat" in sentence

@@ -94,13 +94,13 @@ def test_finish_writes_the_summary_atomically(clean_env, tmp_path):
     history = model.fit(np.ones((8, 3)), np.ones(8), epochs=run.epochs, verbose=0, callbacks=[run.track()])
 
     path = run.finish(history=history, final_loss=np.float32(history.history["loss"][-1]), nothing=float("nan"))
-    assert path == tmp_path / "out" / "lesson.json"
+    assert path == tmp_path / "out" / f"{run.run_id}.json" and run.run_id.startswith("lesson-quick-")
     data = json.loads(path.read_text())
     assert data["metrics"]["final_loss"] == pytest.approx(history.history["loss"][-1], rel=1e-6)
     assert data["metrics"]["nothing"] is None  # NaN is recorded as null, the file stays valid JSON
     assert data["epochs_run"] == 2 and len(data["epoch_seconds"]) == 2 and data["train_seconds"] > 0
     assert data["params"]["epochs"] == 2 and data["mode"] == "quick" and data["seed"] == 1
-    assert [p.name for p in path.parent.iterdir()] == ["lesson.json"]  # no temp file left behind
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temp file left behind
 
 
 def test_finish_refuses_a_non_number_and_writes_nothing(clean_env, tmp_path):

@@ -238,13 +238,16 @@ def test_cnn_conv_and_pool():
 def test_cnn_model_and_reload(keras):
     L = keras.layers
 
-    def cnn(out=10, act="softmax", conv=True, flatten=True):
+    def cnn(out=10, act="softmax", conv=True, rescale=True, flatten=True):
         body = [L.Conv2D(4, 3), L.BatchNormalization(), L.MaxPooling2D(2)] if conv else [L.MaxPooling2D(2)]
-        return seq(keras, (28, 28, 1), *body, *([L.Flatten()] if flatten else []), L.Dense(out, activation=act))
+        return seq(keras, (28, 28, 1), *([L.Rescaling(1 / 255)] if rescale else []), *body,
+                   *([L.Flatten()] if flatten else []), L.Dense(out, activation=act))
 
     assert outcome(cnn_mnist.q3, model=cnn()) == CORRECT
-    assert outcome(cnn_mnist.q3, model=seq(keras, (28, 28, 1), L.Conv2D(4, 3), L.BatchNormalization(), L.MaxPooling2D(2),
-                                           L.GlobalAveragePooling2D(), L.Dense(10), L.Softmax())) == CORRECT
+    assert outcome(cnn_mnist.q3, model=seq(keras, (28, 28, 1), L.Rescaling(1 / 255), L.Conv2D(4, 3),
+                                           L.BatchNormalization(), L.MaxPooling2D(2), L.GlobalAveragePooling2D(),
+                                           L.Dense(10), L.Softmax())) == CORRECT
+    assert outcome(cnn_mnist.q3, model=cnn(rescale=False)) == INCORRECT  # the notebook feeds it bytes 0–255
     assert outcome(cnn_mnist.q3, model=cnn(conv=False)) == INCORRECT
     assert outcome(cnn_mnist.q3, model=cnn(flatten=False)) == INCORRECT  # once passed, then broke the training cell
     assert outcome(cnn_mnist.q3, model=cnn(out=1)) == INCORRECT

@@ -78,7 +78,7 @@ DIGITS = np.arange(40) % 10
 
 def cnn(K, *head, fun=False):
     L = K.layers
-    body = [L.Conv2D(4, 3, activation="relu"), L.BatchNormalization(), L.MaxPooling2D(2)]
+    body = [L.Rescaling(1 / 255), L.Conv2D(4, 3, activation="relu"), L.BatchNormalization(), L.MaxPooling2D(2)]
     if fun:
         inputs = K.Input(shape=(28, 28, 1))
         x = inputs
@@ -286,7 +286,7 @@ ANSWERS = {
     ],
     (n04, "q3"): [
         ("raises", UNCHECKABLE, lambda K: dict(model=exploding(
-            K, K.layers.Conv2D(4, 3), K.layers.BatchNormalization(), K.layers.MaxPooling2D(),
+            K, K.layers.Rescaling(1 / 255), K.layers.Conv2D(4, 3), K.layers.BatchNormalization(), K.layers.MaxPooling2D(),
             K.layers.Flatten(), K.layers.Dense(10, activation="softmax"), shape=(28, 28, 1)))),
         ("wrong type: None", INCORRECT, lambda K: dict(model=None)),
         ("alternative: Functional with Softmax layer", CORRECT, lambda K: dict(model=cnn(K, fun=True))),

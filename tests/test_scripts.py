@@ -33,18 +33,22 @@ def test_runs_as_plain_script_after_nbconvert(path, tmp_path_factory):
     assert "get_ipython" not in body
     assert run.returncode == 0, (run.stdout[-4000:], run.stderr[-4000:])
     assert "QUICK MODE" in run.stdout or "Full mode" in run.stdout
-    # figures: ./figures/<notebook>-<figure>.png, one per helpers.show() call, all valid PNGs
+    # figures: ./figures/<run id>-<figure>.png, one per helpers.show() call, all valid PNGs;
+    # the run id is <notebook>-<mode>-<6 hex digits of the parameters> (helpers.runtime.run_id)
+    summary = run.summary
+    prefix = summary["run_id"]
+    assert prefix.startswith(f"{path.stem}-{summary['mode']}-")
     shows = re.findall(r"helpers\.show\(\"([^\"]+)\"", body)
     figures = run.figures
-    assert shows and {f.name for f in figures} == {f"{path.stem}-{name}.png" for name in shows}
+    assert shows and {f.name for f in figures} == {f"{prefix}-{name}.png" for name in shows}
     for figure in figures:
         assert figure.read_bytes()[:8] == PNG and figure.stat().st_size > 2000
     for name in set(re.findall(r"\b(q\d)\.check\(\)", body)):
         assert f"{name} · Correct" in run.stdout, f"{name} did not report Correct"
-    # the machine-readable summary: ./outputs/<notebook>.json
-    summary = run.summary
+    # the machine-readable summary: ./outputs/<run id>.json
+    assert [p.name for p in run.summaries] == [f"{prefix}.json"]
     assert summary["notebook"] == path.stem and summary["mode"] in ("quick", "full")
-    assert [f["file"] for f in summary["figures"]] == [f"{path.stem}-{name}.png" for name in shows]
+    assert [f["file"] for f in summary["figures"]] == [f"{prefix}-{name}.png" for name in shows]
     assert summary["duration_seconds"] > 0 and summary["versions"]["keras"]
     import ast
 
@@ -67,13 +71,15 @@ def test_command_line_beats_environment_beats_parameters_cell(tmp_path):
     env_only = run_script(notebook, tmp_path / "a", "--quick", WORKSHOP_EPOCHS="2", WORKSHOP_OUTPUT_DIR=str(out),
                           WORKSHOP_STRICT="0")
     assert env_only.returncode == 0, env_only.stderr[-3000:]
-    summary = json.loads((out / "01_warmup.json").read_text())
+    (written,) = out.glob("01_warmup-quick-*.json")
+    summary = json.loads(written.read_text())
     assert summary["params"]["epochs"] == 2 and summary["epochs_run"] == 2
     assert summary["params"]["batch_size"] == 32  # from the parameters cell
     both = run_script(notebook, tmp_path / "b", "--quick", "--epochs", "3", "--batch-size", "16", "--output-dir", str(out),
                       WORKSHOP_EPOCHS="2", WORKSHOP_OUTPUT_DIR=str(tmp_path / "ignored"), WORKSHOP_STRICT="0")
     assert both.returncode == 0, both.stderr[-3000:]
-    summary = json.loads((out / "01_warmup.json").read_text())
+    (other,) = set(out.glob("01_warmup-quick-*.json")) - {written}  # other parameters: its own file
+    summary = json.loads(other.read_text())
     assert summary["params"]["epochs"] == 3 and summary["epochs_run"] == 3 and summary["params"]["batch_size"] == 16
     assert not (tmp_path / "ignored").exists()
 

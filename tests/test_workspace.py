@@ -88,7 +88,8 @@ def test_helpers_run_runs_a_notebook_as_a_script(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "helpers", "run", "notebooks/L4_convolutions.ipynb", "--workdir",
                            str(tmp_path / "r"), "--quick", "--seed", "3"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    summary = json.loads((tmp_path / "r" / "outputs" / "L4_convolutions.json").read_text())
+    (written,) = (tmp_path / "r" / "outputs").glob("L4_convolutions-quick-*.json")
+    summary = json.loads(written.read_text())
     assert summary["seed"] == 3 and summary["mode"] == "quick" and "exit 0" in proc.stdout
     missing = subprocess.run([sys.executable, "-m", "helpers", "run", "nowhere.ipynb", "--workdir", str(tmp_path)],
                              cwd=ROOT, capture_output=True, text=True)
