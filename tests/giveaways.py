@@ -10,6 +10,7 @@ from helpers.questions import nb02_logistic_regression as n02
 from helpers.questions import nb03_fnn_mnist as n03
 from helpers.questions import nb04_cnn_mnist as n04
 from helpers.questions import nb05_abalone_regression as n05
+from helpers.questions import nb07_transfer_learning as n07
 
 NEVER = {
     n01.q1: ("matmul(x0", "+ b_true"), n01.q2: ("rng.uniform", "rng.normal", "@ W_np"),
@@ -25,6 +26,8 @@ NEVER = {
     n04.q4: ("model.fit",), n04.q5: ("load_model", "model.save("),
     n05.q1: ("get_dummies",), n05.q2: ("y_train.mean()", "np.abs(y_test"), n05.q3: ("Dense(1)", "loss=\"mse\""),
     n05.q4: ("model.fit",),
+    n07.q1: ("trainable = False", "training=False", "Dropout(0.4)"), n07.q2: ("make_base()", "Dropout(0.4)"),
+    n07.q3: ("trainable = True", "Adam(1e-4)", "1e-4"),
 }
 QUESTIONS = list(NEVER)
 

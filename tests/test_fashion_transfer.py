@@ -84,20 +84,21 @@ def test_q3_unfreeze_and_compile_with_a_small_learning_rate(keras):
     model = transfer(keras, base)
 
     def compiled(rate):
-        model.compile(optimizer=keras.optimizers.Adam(rate), loss="sparse_categorical_crossentropy",
-                      metrics=["accuracy"])
-        return model
+        optimizer = keras.optimizers.Adam(rate)
+        model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        return dict(transfer_model=model, base=base, optimizer=optimizer)
 
     base.trainable = True
-    assert outcome(q3, transfer_model=compiled(1e-4), base=base) == CORRECT
-    assert outcome(q3, transfer_model=compiled(1e-3), base=base) == INCORRECT  # as large as for the head
-    assert outcome(q3, transfer_model=compiled(1e-9), base=base) == INCORRECT  # too small to move
+    assert outcome(q3, **compiled(1e-4)) == CORRECT
+    assert outcome(q3, **compiled(1e-3)) == INCORRECT  # as large as for the head
+    assert outcome(q3, **compiled(1e-9)) == INCORRECT  # too small to move
+    assert outcome(q3, **dict(compiled(1e-4), optimizer=keras.optimizers.Adam(1e-4))) == INCORRECT  # not compiled with it
     base.trainable = False
-    assert outcome(q3, transfer_model=compiled(1e-4), base=base) == INCORRECT  # still frozen
+    assert outcome(q3, **compiled(1e-4)) == INCORRECT  # still frozen
     base.trainable = True
     fresh = transfer(keras, base)
-    assert outcome(q3, transfer_model=fresh, base=base) == INCORRECT  # not compiled
-    assert outcome(q3, transfer_model=____, base=base) == NOT_ATTEMPTED
+    assert outcome(q3, transfer_model=fresh, base=base, optimizer=keras.optimizers.Adam(1e-4)) == INCORRECT  # not compiled
+    assert outcome(q3, transfer_model=model, base=base, optimizer=____) == NOT_ATTEMPTED
 
 
 @pytest.mark.parametrize("q", [q1, q2, q3], ids=lambda q: q.title)

@@ -1,4 +1,4 @@
-"""For every question of 01–05, three kinds of learner answer, all answered with feedback and never a traceback:
+"""For every question of 01–05 and 07, three kinds of learner answer, all answered with feedback and never a traceback:
 
 * ``raises``: learner code that raises while being checked (a function that indexes out of range, a model whose
   call fails, an object whose use fails) → *uncheckable*, naming what failed, with the one-line message;
@@ -20,6 +20,7 @@ from helpers.questions import nb02_logistic_regression as n02
 from helpers.questions import nb03_fnn_mnist as n03
 from helpers.questions import nb04_cnn_mnist as n04
 from helpers.questions import nb05_abalone_regression as n05
+from helpers.questions import nb07_transfer_learning as n07
 
 
 @pytest.fixture(scope="module")
@@ -437,12 +438,70 @@ def _regression_answer(K):
     return dict(model=regression(K, normalizer), normalizer=normalizer)
 
 
+def frozen_base(K, trainable=False):
+    L = K.layers
+    base = K.Sequential([K.Input(shape=(28, 28, 1)), L.Rescaling(1 / 255), L.Conv2D(4, 3, padding="same"),
+                         L.MaxPooling2D(2), L.BatchNormalization(), L.ReLU()], name="base")
+    base.trainable = trainable
+    return base
+
+
+def transfer_sequential(K, base, *extra):
+    """07's transfer model written as a Sequential (an alternative to the Functional solution)."""
+    L = K.layers
+    return K.Sequential([K.Input(shape=(28, 28, 1)), base, L.Flatten(), L.Dropout(0.4), *extra,
+                         L.Dense(10, activation="softmax")])
+
+
+def _transfer(K, trainable=False, explode=False):
+    base = frozen_base(K, trainable)
+    model = transfer_sequential(K, base)
+    if explode:
+        model = exploding(K, base, K.layers.Flatten(), K.layers.Dense(10, activation="softmax"), shape=(28, 28, 1))
+    return dict(transfer_model=model, base=base)
+
+
+def _fine_tuned(K, explode=False):
+    values = _transfer(K, trainable=True, explode=explode)
+    values["optimizer"] = K.optimizers.Adam(1e-4)
+    values["transfer_model"].compile(optimizer=values["optimizer"], loss=K.losses.SparseCategoricalCrossentropy(),
+                                     metrics=["accuracy"])
+    return values
+
+
+def _scratch(K, explode=False):
+    values = _transfer(K)
+    fresh = frozen_base(K, trainable=True)
+    values["scratch_model"] = (exploding(K, fresh, K.layers.Flatten(), K.layers.Dropout(0.4),
+                                         K.layers.Dense(10, activation="softmax"), shape=(28, 28, 1))
+                               if explode else transfer_sequential(K, fresh))
+    return values
+
+
+ANSWERS.update({
+    (n07, "q1"): [
+        ("raises", UNCHECKABLE, lambda K: _transfer(K, explode=True)),
+        ("wrong type: None", INCORRECT, lambda K: dict(_transfer(K), transfer_model=None)),
+        ("alternative: Sequential around the base", CORRECT, lambda K: _transfer(K)),
+    ],
+    (n07, "q2"): [
+        ("raises", UNCHECKABLE, lambda K: _scratch(K, explode=True)),
+        ("wrong type: a path", INCORRECT, lambda K: dict(_scratch(K), scratch_model="scratch.keras")),
+        ("alternative: the same network written out", CORRECT, lambda K: _scratch(K)),
+    ],
+    (n07, "q3"): [
+        ("raises", UNCHECKABLE, lambda K: _fine_tuned(K, explode=True)),
+        ("wrong type: a learning rate for the optimizer", INCORRECT, lambda K: dict(_fine_tuned(K), optimizer=1e-4)),
+        ("alternative: a loss object", CORRECT, lambda K: _fine_tuned(K)),
+    ],
+})
+
 CASES = [(module, name, kind, expected, build) for (module, name), answers in ANSWERS.items()
          for kind, expected, build in answers]
 
 
 def test_every_question_has_all_three_kinds():
-    for module in (n01, n02, n03, n04, n05):
+    for module in (n01, n02, n03, n04, n05, n07):
         for name in module.__all__:
             kinds = [kind.split(":")[0] for kind, _, _ in ANSWERS[(module, name)]]
             assert {"raises", "wrong type", "alternative"} <= set(kinds), (module.__name__, name, kinds)

@@ -26,7 +26,8 @@ TIMES = {}
 #: Questions whose check does not depend on how long the notebook trained before them: catching up
 #: to them with the shortest training keeps this module cheap (the others run with the defaults).
 SHORT = {("02_logistic_regression", "q5"): {"epochs": 2}, ("02_logistic_regression", "q6"): {"epochs": 2},
-         ("03_fnn_mnist", "q5"): {"epochs": 1}, ("04_cnn_mnist", "q5"): {"epochs": 1}}
+         ("03_fnn_mnist", "q5"): {"epochs": 1}, ("04_cnn_mnist", "q5"): {"epochs": 1},
+         ("07_transfer_learning", "q3"): {"epochs": 3}}
 #: 06 splits the CPU into logical devices, which TensorFlow allows only before its first operation; this
 #: worker process already runs TensorFlow on one device, so its catch-ups ask for one (a learner's fresh
 #: kernel after a restart gets the notebook's two).

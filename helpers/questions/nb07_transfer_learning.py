@@ -93,23 +93,24 @@ class ScratchModel(Question):
 class FineTune(Question):
     """Fine-tuning: ``base`` unfrozen, ``transfer_model`` compiled again with a smaller learning rate."""
 
-    variables = ("transfer_model", "base")
-    hint_text = ["Make the base trainable again, then compile `transfer_model` again (a change of `trainable` takes "
-                 "effect when the model is compiled) with a learning rate about ten times smaller than before.",
-                 "`base.trainable = True`, then `transfer_model.compile(optimizer=keras.optimizers.Adam(1e-4), "
-                 "loss=..., metrics=[\"accuracy\"])` with the same loss as before."]
+    variables = ("transfer_model", "base", "optimizer")
+    hint_text = ["Make the base trainable again (the attribute you set to freeze it), and pick the same optimizer as "
+                 "before with a learning rate about ten times smaller.",
+                 "`base.trainable` takes a bool; the head trained with `keras.optimizers.Adam(1e-3)`: divide that "
+                 "rate by ten."]
     solution_text = ("base.trainable = True\n"
-                     "transfer_model.compile(optimizer=keras.optimizers.Adam(1e-4),\n"
-                     "                       loss=\"sparse_categorical_crossentropy\", metrics=[\"accuracy\"])")
+                     "optimizer = keras.optimizers.Adam(1e-4)")
 
-    def check_values(self, transfer_model, base):
+    def check_values(self, transfer_model, base, optimizer):
         _expect_classifier(self, transfer_model, "transfer_model")
-        self.expect(base.trainable, "The base is still frozen: fine-tuning trains its weights too.")
+        self.expect(base.trainable is True, "The base is still frozen: fine-tuning trains its weights too.")
         base_ids = _weight_ids(base)
         self.expect(any(id(w) in base_ids for w in transfer_model.trainable_weights),
                     "`transfer_model` trains none of the base's weights: unfreeze the base that the model uses.")
         self.expect(getattr(transfer_model, "optimizer", None) is not None and ins.loss_name(transfer_model),
-                    "Compile `transfer_model` again after unfreezing the base.")
+                    "Compile `transfer_model` again after unfreezing the base (run the whole cell).")
+        self.expect(transfer_model.optimizer is optimizer,
+                    "`transfer_model` was not compiled with your `optimizer`: run the whole cell again.")
         rate = ins.learning_rate(transfer_model)
         self.expect(rate is not None, "Give the optimizer a fixed learning rate, e.g. `keras.optimizers.Adam(...)`.")
         self.expect(rate < HEAD_LEARNING_RATE / 2,
