@@ -18,8 +18,18 @@ in it becomes an *uncheckable* outcome naming the call and its input shapes; a r
 import numpy as np
 
 from .checking import Question, describe_value
+from .context import active_run, is_quick
 
-__all__ = ["FunctionQuestion", "ValueQuestion"]
+__all__ = ["FunctionQuestion", "ValueQuestion", "AccuracyQuestion", "run_dataset"]
+
+#: How the checks name the data sets of the ``dataset`` parameter.
+DATASET_NAMES = {"mnist": "MNIST", "fashion": "Fashion-MNIST"}
+
+
+def run_dataset():
+    """The ``dataset`` parameter of the current run (``"mnist"`` when the run has none)."""
+    params = getattr(active_run(), "params", None) or {}
+    return params.get("dataset") or "mnist"
 
 
 class FunctionQuestion(Question):
@@ -78,3 +88,32 @@ class ValueQuestion(Question):
             self.expect(np.ndim(got) == 0 and not isinstance(got, (str, bytes)) and got is not None,
                         f"`{name}` should be one number; it is {describe_value(got)}.")
         self.expect(np.allclose(np.asarray(got, dtype=float), want, atol=self.atol, rtol=self.rtol), self.wrong_message)
+
+
+class AccuracyQuestion(Question):
+    """A trained classifier reaches its test-accuracy floor, which depends on the data set and the mode.
+
+    Subclasses set ``floors``, ``{dataset: {"quick": floor, "full": floor}}``, and may set ``advice``,
+    a sentence added to the failure message.  Labels may be integers or one-hot rows.
+    """
+
+    variables = ("model", "x_test", "y_test")
+    floors = {}
+    advice = ""
+
+    def check_values(self, model, x_test, y_test):
+        self.expect(hasattr(model, "predict"), f"`model` should be your trained Keras model; it is "
+                                               f"{describe_value(model)}.")
+        mode, dataset = ("quick" if is_quick() else "full"), run_dataset()
+        floor = self.floors.get(dataset, self.floors["mnist"])[mode]
+        labels = np.asarray(y_test)
+        labels = labels.argmax(axis=1) if labels.ndim == 2 else labels
+        predicted = np.asarray(self.call(model.predict, x_test, verbose=0, what="model.predict(x_test)"))
+        self.expect(predicted.ndim == 2 and len(predicted) == len(labels),
+                    f"Expected one row of class probabilities per test image; the model gave shape "
+                    f"{predicted.shape} for {len(labels)} images.")
+        accuracy = float(np.mean(predicted.argmax(axis=1) == labels))
+        where = f"{DATASET_NAMES.get(dataset, dataset)}, {mode} mode"
+        self.expect(accuracy >= floor, f"Test accuracy is {accuracy:.1%}; it should be at least {floor:.0%} "
+                                       f"({where}).{' ' + self.advice if self.advice else ''}")
+        return f"Test accuracy {accuracy:.1%} (floor {floor:.0%}, {where})."

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import inspection as ins
 from ..checking import Question, describe_value
-from ..context import active_run, is_quick
+from ..question_kinds import AccuracyQuestion
 
 __all__ = ["q1", "q2", "q3", "q4", "q5"]
 
@@ -24,13 +24,7 @@ QUICK_FLOOR = 0.93
 FULL_FLOOR = 0.97
 #: Test-accuracy floor per data set and mode (MNIST's are QUICK_FLOOR and FULL_FLOOR).
 FLOORS = {"mnist": {"quick": QUICK_FLOOR, "full": FULL_FLOOR}, "fashion": {"quick": 0.80, "full": 0.87}}
-_NAMES = {"mnist": "MNIST", "fashion": "Fashion-MNIST"}
 
-
-def _dataset():
-    """The ``dataset`` parameter of the current run (``"mnist"`` when the run has none)."""
-    params = getattr(active_run(), "params", None) or {}
-    return params.get("dataset") or "mnist"
 
 
 def _expect_model(question, model, name="model"):
@@ -150,7 +144,7 @@ class Compile(Question):
         return "Cross-entropy for one-hot labels, optimizer Adam."
 
 
-class TestAccuracy(Question):
+class TestAccuracy(AccuracyQuestion):
     """The trained ``model`` reaches the accuracy floor on the held-out test digits."""
 
     variables = ("model", "x_test", "y_test")
@@ -162,23 +156,8 @@ class TestAccuracy(Question):
     solution_text = ("history = model.fit(x_train, y_train_onehot, validation_data=(x_val, y_val_onehot),\n"
                      "                    epochs=epochs, batch_size=batch_size, verbose=2)")
 
-    def check_values(self, model, x_test, y_test):
-        self.expect(hasattr(model, "predict"), f"`model` should be your trained Keras model; it is "
-                                               f"{describe_value(model)}.")
-        mode, dataset = ("quick" if is_quick() else "full"), _dataset()
-        floor = FLOORS.get(dataset, FLOORS["mnist"])[mode]
-        labels = np.asarray(y_test)
-        labels = labels.argmax(axis=1) if labels.ndim == 2 else labels
-        probabilities = np.asarray(self.call(model.predict, x_test, verbose=0, what="model.predict(x_test)"))
-        self.expect(probabilities.ndim == 2 and len(probabilities) == len(labels),
-                    f"Expected one row of class probabilities per test image; the model gave shape "
-                    f"{probabilities.shape} for {len(labels)} images.")
-        accuracy = float(np.mean(probabilities.argmax(axis=1) == labels))
-        self.expect(accuracy >= floor, f"Test accuracy is {accuracy:.1%}; it should be at least {floor:.0%} in "
-                                       f"{mode} mode on {_NAMES.get(dataset, dataset)}. Train longer, or check the "
-                                       "preprocessing of the test images.")
-        return f"Test accuracy {accuracy:.1%} (floor {floor:.0%}, {_NAMES.get(dataset, dataset)})."
-
+    floors = FLOORS
+    advice = "Train longer, or check the preprocessing of the test images."
 
 class Regularized(Question):
     """``regularized_model``: big_model's layers, an L2 kernel penalty and Dropout on each hidden layer."""

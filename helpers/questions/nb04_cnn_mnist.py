@@ -12,20 +12,13 @@ import numpy as np
 
 from .. import inspection as ins
 from ..checking import Question, describe_value
-from ..question_kinds import FunctionQuestion
-from ..context import active_run, is_quick
+from ..question_kinds import AccuracyQuestion, FunctionQuestion
 
 __all__ = ["q1", "q2", "q3", "q4", "q5"]
 
 #: Test-accuracy floor per data set and mode: Fashion-MNIST is much harder than MNIST.
 FLOORS = {"mnist": {"quick": 0.97, "full": 0.99}, "fashion": {"quick": 0.85, "full": 0.91}}
-_NAMES = {"mnist": "MNIST", "fashion": "Fashion-MNIST"}
 
-
-def _dataset():
-    """The ``dataset`` parameter of the current run (``"mnist"`` when the run has none)."""
-    params = getattr(active_run(), "params", None) or {}
-    return params.get("dataset") or "mnist"
 
 
 def _reference_conv(image, kernel):
@@ -135,7 +128,7 @@ class BuildCNN(Question):
         return f"{convs} convolution layer{'s' if convs > 1 else ''}, {model.count_params():,} parameters."
 
 
-class TestAccuracy(Question):
+class TestAccuracy(AccuracyQuestion):
     """The trained CNN reaches the accuracy floor (:data:`FLOORS`) on the held-out test images."""
 
     variables = ("model", "x_test", "y_test")
@@ -144,21 +137,8 @@ class TestAccuracy(Question):
     solution_text = ("history = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=epochs, "
                      "batch_size=batch_size)")
 
-    def check_values(self, model, x_test, y_test):
-        self.expect(hasattr(model, "predict"), f"`model` should be your trained Keras model; it is "
-                                               f"{describe_value(model)}.")
-        mode, dataset = ("quick" if is_quick() else "full"), _dataset()
-        floor = FLOORS.get(dataset, FLOORS["mnist"])[mode]
-        labels = np.asarray(y_test)
-        labels = labels.argmax(axis=1) if labels.ndim == 2 else labels
-        predicted = np.asarray(self.call(model.predict, x_test, verbose=0, what="model.predict(x_test)"))
-        self.expect(predicted.ndim == 2 and len(predicted) == len(labels),
-                    f"Expected one row of class probabilities per test image; got shape {predicted.shape}.")
-        accuracy = float(np.mean(predicted.argmax(axis=1) == labels))
-        where = f"{_NAMES.get(dataset, dataset)}, {mode} mode"
-        self.expect(accuracy >= floor, f"Test accuracy is {accuracy:.1%}; it should be at least {floor:.0%} ({where}).")
-        return f"Test accuracy {accuracy:.2%} (floor {floor:.0%}, {where})."
-
+    floors = FLOORS
+    advice = ""
 
 class Reload(Question):
     """``reloaded``: the model saved as ``.keras`` and loaded back predicts exactly the same."""
