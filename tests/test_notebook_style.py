@@ -41,6 +41,7 @@ def test_valid_no_magics_parameters_and_title(path):
     for word in ("Objectives", "Time"):
         assert word in title.source, f"title cell lacks {word}"
     assert re.search(r"GPU|CPU|Accelerator", title.source), "title cell lacks CPU/GPU notes"
+    assert "(../docs/notation.md)" in title.source, "title cell lacks the link to docs/notation.md"
     params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(params) == 1 and "quick = None" in params[0].source and "seed = " in params[0].source
     setup = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
