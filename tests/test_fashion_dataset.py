@@ -107,7 +107,7 @@ def test_fnn_script_runs_on_fashion_mnist_with_dataset_option(tmp_path_factory):
     summary = run.summary
     assert summary["params"]["dataset"] == "fashion" and summary["mode"] == "quick"
     assert summary["run_id"].startswith("03_fnn_mnist-quick-") and run.summaries[0].name == f"{summary['run_id']}.json"
-    assert "q4: Correct" in run.stdout and "Fashion-MNIST" in run.stdout  # the Fashion-MNIST floor was checked
+    assert "q4 · Correct" in run.stdout and "Fashion-MNIST" in run.stdout  # the Fashion-MNIST floor was checked
     accuracy = summary["metrics"]["test_accuracy"]
     floor = nb03_fnn_mnist.FLOORS["fashion"]["quick"]
     assert floor <= accuracy < nb03_fnn_mnist.FLOORS["mnist"]["quick"], accuracy  # clothing is harder than digits

@@ -52,10 +52,11 @@ def test_04_filters_and_feature_maps_work_for_a_functional_cnn_with_a_softmax_la
 
     L = keras.layers
     inputs = keras.Input(shape=(28, 28, 1))
-    x = L.MaxPooling2D(2)(L.BatchNormalization()(L.Conv2D(12, 5, activation="relu")(inputs)))
+    x = L.MaxPooling2D(2)(L.BatchNormalization()(L.Conv2D(12, 5, activation="relu")(L.Rescaling(1 / 255)(inputs))))
     model = keras.Model(inputs, L.Softmax()(L.Dense(10)(L.GlobalAveragePooling2D()(x))))
     assert q3.evaluate(model=model).outcome == CORRECT
-    namespace.update(model=model, x_test=np.random.default_rng(0).random((3, 28, 28, 1)).astype("float32"))
+    namespace.update(model=model, x_test=np.random.default_rng(0).random((3, 28, 28, 1)).astype("float32"),
+                     y_test=np.array([7, 2, 1]), class_names=[str(digit) for digit in range(10)])
     for source in cells("04_cnn_mnist", "first_conv = next(", "feature_extractor = keras.Model("):
         exec(source, namespace)  # noqa: S102 – the kit's own solution cells
     assert namespace["filters"].shape == (5, 5, 12) and namespace["maps"].shape[-1] == 12
