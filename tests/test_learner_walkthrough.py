@@ -7,7 +7,13 @@ The cells run in order.  At each cell with a blank:
 3. the question's ``solution()`` text replaces the blank's stub line and the cell runs again: no error.
 
 Every ``qN.check()`` cell then runs in its place and must say *Correct*, and no other cell may fail.
-So this is both the unfilled-exercise test and the pasted-solution test, for every question of 01–05.
+So this is both the unfilled-exercise test and the pasted-solution test, for every question of 01–07.
+
+It is also the suite's nbval run of the hands-on notebooks: each cell that the solution marks
+``# NBVAL_CHECK_OUTPUT`` (the exercise has the same cell, by id, without the marker) must print
+what the solution's stored outputs say, as ``pytest --nbval-lax`` compares them: streams and
+``text/plain``, not images.  So every hands-on notebook is executed once by nbclient per suite
+(and once as a script, ``tests/test_scripts.py``), not a third time by nbval.
 """
 
 import importlib
@@ -19,8 +25,8 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-#: the hands-on notebooks of issues 11/12 (01–05); a notebook joins by adding its prefix here
-HANDS_ON = ("01", "02", "03", "04", "05", "06", "07")
+#: every hands-on notebook: this walk-through is also their nbval run, so none may be left out
+HANDS_ON = tuple(p.stem[:2] for p in sorted((ROOT / "solutions").glob("0*.ipynb")))
 EXERCISES = sorted(p for p in (ROOT / "exercises").glob("0*.ipynb") if p.stem[:2] in HANDS_ON)
 CHECK = re.compile(r"^\s*(q\d)\.check\(\)\s*$", re.MULTILINE)
 STUB = re.compile(r"^(\s*).*\b____\b.*$", re.MULTILINE)
@@ -47,6 +53,29 @@ def text_of(cell):
 
 def errors(cell):
     return [out for out in cell.get("outputs", []) if out.output_type == "error"]
+
+
+def comparable(outputs):
+    """What nbval compares of a cell's outputs: stream texts by stream, ``text/plain`` of results, error names."""
+    seen = []
+    for out in outputs:
+        if out["output_type"] == "stream":
+            if seen and seen[-1][0] == out["name"]:  # a kernel may split one print into several messages
+                seen[-1] = (out["name"], seen[-1][1] + out["text"])
+            else:
+                seen.append((out["name"], out["text"]))
+        elif out["output_type"] == "error":
+            seen.append(("error", out["ename"]))
+        elif "text/plain" in out.get("data", {}):
+            seen.append(("data", out["data"]["text/plain"]))
+    return [(kind, text.rstrip()) for kind, text in seen]
+
+
+def checked_outputs(exercise):
+    """``{cell id: stored outputs}`` of the solution's ``# NBVAL_CHECK_OUTPUT`` cells."""
+    solution = nbformat.read(ROOT / "solutions" / exercise.name, as_version=4)
+    return {c.id: c.outputs for c in solution.cells
+            if c.cell_type == "code" and "NBVAL_CHECK_OUTPUT" in c.source}
 
 
 def blank_lines(source):
@@ -84,6 +113,7 @@ def test_learner_walks_through_the_exercise(path, monkeypatch):
     client = NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": str(path.parent)}})
     seen_blanks, correct = [], set()
+    stored = checked_outputs(path)
     with client.setup_kernel():
         for i in code:
             cell = nb.cells[i]
@@ -105,12 +135,17 @@ def test_learner_walks_through_the_exercise(path, monkeypatch):
                 seen_blanks.append(name)
             client.execute_cell(cell, i)
             assert not errors(cell), f"cell {i} failed:\n{cell.source}\n---\n{text_of(cell)[-3000:]}"
+            if cell.id in stored:
+                assert comparable(cell.outputs) == comparable(stored.pop(cell.id)), (
+                    f"cell {i} ({cell.id}) no longer prints what solutions/{path.name} stores for it: re-run "
+                    f"`python -m helpers execute solutions/{path.name}` if the change is intended")
             match = CHECK.search(cell.source)
             if match:
                 assert re.search(r"correct", text_of(cell), re.IGNORECASE) and \
                     "incorrect" not in text_of(cell).lower(), f"{match.group(1)}: {text_of(cell)}"
                 correct.add(match.group(1))
     assert correct == set(questions.__all__), f"checks that said Correct: {sorted(correct)}"
+    assert not stored, f"NBVAL_CHECK_OUTPUT cells of the solution missing from the exercise: {sorted(stored)}"
     assert seen_blanks, "an exercise without blanks"
     TIMES[path.stem] = time.perf_counter() - started
     print(f"{path.stem}: walk-through {TIMES[path.stem]:.1f} s, blanks {seen_blanks}")
