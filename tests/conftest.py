@@ -37,6 +37,18 @@ def fresh_context():
     context.reset()
 
 
+@pytest.fixture(scope="module")
+def keras():
+    """Keras with TensorFlow imported quietly (``helpers.device``), seeded once per test module."""
+    from helpers.device import import_tensorflow
+
+    import_tensorflow()
+    import keras
+
+    keras.utils.set_random_seed(0)
+    return keras
+
+
 @pytest.fixture
 def env(monkeypatch, tmp_path):
     """A clean WORKSHOP_* environment with an empty cache under tmp_path."""

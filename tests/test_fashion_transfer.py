@@ -8,17 +8,6 @@ from helpers.checking import CORRECT, INCORRECT, NOT_ATTEMPTED
 from helpers.questions.nb07_transfer_learning import q1, q2, q3
 
 
-@pytest.fixture(scope="module")
-def keras():
-    from helpers.device import import_tensorflow
-
-    import_tensorflow()
-    import keras
-
-    keras.utils.set_random_seed(0)
-    return keras
-
-
 def make_base(keras):
     L = keras.layers
     return keras.Sequential([keras.Input(shape=(28, 28, 1)), L.Rescaling(1 / 255), L.Conv2D(4, 3, padding="same",

@@ -18,17 +18,6 @@ from helpers.questions import nb04_cnn_mnist as cnn_mnist
 from helpers.questions import nb05_abalone_regression as abalone
 
 
-@pytest.fixture(scope="module")
-def keras():
-    from helpers.device import import_tensorflow
-
-    import_tensorflow()
-    import keras
-
-    keras.utils.set_random_seed(0)
-    return keras
-
-
 def seq(keras, shape, *layers):
     return keras.Sequential([keras.Input(shape=shape), *layers])
 

@@ -11,17 +11,6 @@ from helpers.checking import CORRECT, INCORRECT, NOT_ATTEMPTED
 from helpers.questions import nb03_fnn_mnist as fnn_mnist
 from helpers.questions.nb03_fnn_mnist import q1, q2, q3, q4, q5
 
-@pytest.fixture(scope="module")
-def keras():
-    from helpers.device import import_tensorflow
-
-    import_tensorflow()
-    import keras
-
-    keras.utils.set_random_seed(0)
-    return keras
-
-
 @pytest.fixture
 def quick(monkeypatch):
     """Pretend the last setup() chose quick mode (the checker's floor depends on it)."""

@@ -21,17 +21,6 @@ def cells(notebook, *starts):
     return [next(s for s in sources if fragment in s) for fragment in starts]
 
 
-@pytest.fixture(scope="module")
-def keras():
-    from helpers.device import import_tensorflow
-
-    import_tensorflow()
-    import keras
-
-    keras.utils.set_random_seed(0)
-    return keras
-
-
 @pytest.fixture
 def namespace(keras, monkeypatch, tmp_path):
     import matplotlib
