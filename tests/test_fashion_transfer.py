@@ -82,6 +82,9 @@ def test_q3_unfreeze_and_compile_with_a_small_learning_rate(keras):
     assert outcome(q3, **compiled(1e-3)) == INCORRECT  # as large as for the head
     assert outcome(q3, **compiled(1e-9)) == INCORRECT  # too small to move
     assert outcome(q3, **dict(compiled(1e-4), optimizer=keras.optimizers.Adam(1e-4))) == INCORRECT  # not compiled with it
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    by_name = q3.evaluate(transfer_model=model, base=base, optimizer="adam")
+    assert by_name.outcome == INCORRECT and "default learning rate" in by_name.message  # the reason, not a wrong one
     base.trainable = False
     assert outcome(q3, **compiled(1e-4)) == INCORRECT  # still frozen
     base.trainable = True

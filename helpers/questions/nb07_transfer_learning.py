@@ -109,6 +109,9 @@ class FineTune(Question):
                     "`transfer_model` trains none of the base's weights: unfreeze the base that the model uses.")
         self.expect(getattr(transfer_model, "optimizer", None) is not None and ins.loss_name(transfer_model),
                     "Compile `transfer_model` again after unfreezing the base (run the whole cell).")
+        self.expect(not isinstance(optimizer, str),
+                    "`optimizer` is a name, which means the optimizer's default learning rate, the one the head "
+                    "trained with: create the optimizer object with a smaller rate.")
         self.expect(transfer_model.optimizer is optimizer,
                     "`transfer_model` was not compiled with your `optimizer`: run the whole cell again.")
         rate = ins.learning_rate(transfer_model)
