@@ -14,7 +14,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def _gpus():
-    from helpers.device import nvidia_smi
+    from helpers.run.device import nvidia_smi
 
     return nvidia_smi()
 

@@ -137,7 +137,7 @@ def main(argv=None):
     mode = "tiny" if args.tiny else ("quick" if quick else "full")
     sys.path.insert(0, str(ROOT))
     import helpers
-    from helpers.device import import_tensorflow
+    from helpers.run.device import import_tensorflow
 
     from . import measure, scale
 

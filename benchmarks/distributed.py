@@ -54,7 +54,6 @@ def samples_per_second(summary):
 
 def _measure(loop, how, batch, epochs, limit, folder, extra=()):
     from helpers import distribute
-
     args = [str(TRAINER), "--quick", "--loop", loop, "--epochs", str(epochs), "--batch-size", str(batch),
             "--run-dir", str(folder), *extra]
     args += ["--limit", str(limit)] if limit else []
@@ -91,7 +90,7 @@ def measure(epochs=4, limit=0):
 
 def measure_gpu(epochs=4, limit=0):
     """Mixed precision and input-pipeline rows on one GPU; ``[]`` without a GPU (nothing to measure)."""
-    from helpers.device import nvidia_smi
+    from helpers.run.device import nvidia_smi
 
     if not nvidia_smi():
         print("[distributed] no GPU visible: mixed-precision and pipeline rows skipped", flush=True)

@@ -37,7 +37,7 @@ TINY_SIZES = (256, 512)
 
 def _model_and_pipeline_cells(notebook=NOTEBOOK):
     """The code cells from the ``## Model`` heading up to (not including) the first one that calls ``model.fit``."""
-    from helpers.catchup import code_cells
+    from helpers.checks.catch_up import code_cells
 
     cells = code_cells(notebook)
     start = next(i for i, (_, kind, src, _) in enumerate(cells)
@@ -51,9 +51,9 @@ def _worker(size, epochs, dataset, quick):
     import numpy as np
 
     import helpers
-    from helpers import context
-    from helpers.catchup import run_solution_cells
-    from helpers.summary import epoch_timer
+    from helpers.run import state
+    from helpers.checks.catch_up import run_solution_cells
+    from helpers.run.summary import epoch_timer
 
     ns = run_solution_cells(NOTEBOOK, until="## Data", params={"dataset": dataset, "epochs": epochs}, quick=quick)
     (x, y), _ = helpers.load_images(dataset, quick=quick)
@@ -62,7 +62,7 @@ def _worker(size, epochs, dataset, quick):
                          f"({'quick' if quick else 'full'} mode). Fix: pick a size up to {len(x)}.")
     x_train, y_train = x[:size, ..., np.newaxis], y[:size]
     ns.update(x_train=x_train, y_train=y_train, x_val=x_train[:0], y_val=y_train[:0])
-    with context.muted(), contextlib.redirect_stdout(io.StringIO()):
+    with state.muted(), contextlib.redirect_stdout(io.StringIO()):
         for index, source in _model_and_pipeline_cells():
             exec(compile(_CHECK_LINE.sub("pass", source), f"<{NOTEBOOK}, cell {index}>", "exec"), ns)  # noqa: S102
     seconds, cpu_seconds = [], []

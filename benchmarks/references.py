@@ -2,7 +2,7 @@
 
 Each function returns a dict of plain numbers.  The splits are not copied from the notebooks: they
 are *made by* the notebooks, whose own cells (Setup and Data sections, up to ``## Model``) run
-through :func:`helpers.catchup.run_solution_cells`, so the comparison is always on identical data.
+through :func:`helpers.checks.catch_up.run_solution_cells`, so the comparison is always on identical data.
 """
 
 import time
@@ -36,7 +36,7 @@ def notebook_split(notebook, quick, seed=42, limit=None, dataset=None):
         dataset: The notebook's ``dataset`` parameter (03 and 04: ``"mnist"`` or ``"fashion"``);
             None keeps the notebook's default.
     """
-    from helpers.catchup import run_solution_cells
+    from helpers.checks.catch_up import run_solution_cells
 
     params = {"seed": seed} if dataset is None else {"seed": seed, "dataset": dataset}
     ns = run_solution_cells(notebook, until="## Model", params=params, quick=quick)
@@ -70,7 +70,7 @@ def abalone_split(seed=42):
 
 def _fit_timed(model, x, y, val, epochs, batch_size):
     """Fit with a per-epoch timer (the same callback the solutions use); returns history and epoch times."""
-    from helpers.summary import epoch_timer
+    from helpers.run.summary import epoch_timer
 
     times = []
     history = model.fit(x, y, validation_data=val, epochs=epochs, batch_size=batch_size, verbose=0,

@@ -18,14 +18,14 @@ import importlib
 __version__ = "1.0.0"
 
 _EXPORTS = {
-    "setup": "runtime", "Run": "runtime", "in_kernel": "context", "quick_mode": "context", "is_quick": "context",
-    "load_mnist": "data", "load_abalone": "data", "load_images": "data", "load_fashion_mnist": "data",
-    "CLASS_NAMES": "data",
-    "fetch": "download", "DATASETS": "registry",
-    "device_report": "device",
+    "setup": "run.setup", "Run": "run.setup", "in_kernel": "run.state", "quick_mode": "run.state", "is_quick": "run.state",
+    "load_mnist": "data.loaders", "load_abalone": "data.loaders", "load_images": "data.loaders", "load_fashion_mnist": "data.loaders",
+    "CLASS_NAMES": "data.loaders",
+    "fetch": "data.fetch", "DATASETS": "data.registry",
+    "device_report": "run.device",
     "training_devices": "distribute", "run_local_workers": "distribute", "trainer_script": "distribute",
     "show": "plotting", "plot_history": "plotting", "show_images": "plotting",
-    "____": "checking", "Question": "checking", "catch_up": "catching_up",
+    "____": "checks.question", "Question": "checks.question", "catch_up": "checks.catch_up",
     "WorkshopError": "errors", "DataNotFoundError": "errors", "DownloadError": "errors",
     "ChecksumError": "errors", "CorruptDataError": "errors", "CacheNotWritableError": "errors", "DataNotReadableError": "errors",
     "ConfigError": "errors", "UnknownDatasetError": "errors", "BlankNotFilledError": "errors",

@@ -9,7 +9,7 @@ __all__ = ["main"]
 
 
 def _doctor(args):
-    from .context import quick_mode
+    from .run.state import quick_mode
     from .tools.doctor import report
 
     quick = True if args.quick else False if args.full else quick_mode()
@@ -17,8 +17,8 @@ def _doctor(args):
 
 
 def _prefetch(args):
-    from .download import fetch
-    from .registry import DATASETS, get_dataset
+    from .data.fetch import fetch
+    from .data.registry import DATASETS, get_dataset
 
     names = args.names or list(DATASETS)
     status = 0

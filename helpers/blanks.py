@@ -2,7 +2,7 @@
 
 ``____`` is one shared :class:`Placeholder`.  Any use of it (calling, attributes, arithmetic,
 converting to an array) raises :class:`~helpers.errors.BlankNotFilledError` instead of a
-confusing error deep inside Keras or matplotlib.  In a Jupyter kernel :mod:`helpers.learner`
+confusing error deep inside Keras or matplotlib.  In a Jupyter kernel :mod:`helpers.run.kernel`
 records, after every cell, which variables that cell left bound to the blank and on which
 line (:func:`remember`), so messages can say *which* variable is still blank and *where*::
 

@@ -17,7 +17,7 @@ Variable                    Meaning
                             never raises, not even in a script (default: raise in scripts).
 ``WORKSHOP_FIGURES_DIR``    Where scripts save figures (default ``./figures``).
 ``WORKSHOP_OUTPUT_DIR``     Where scripts write their JSON summary (default ``./outputs``).
-``WORKSHOP_<PARAMETER>``    A notebook parameter, e.g. ``WORKSHOP_EPOCHS=3`` (see :mod:`helpers.params`).
+``WORKSHOP_<PARAMETER>``    A notebook parameter, e.g. ``WORKSHOP_EPOCHS=3`` (see :mod:`helpers.run.params`).
 ==========================  =====================================================
 """
 
@@ -171,7 +171,7 @@ def mirror():
 def timeout():
     """Network timeout in seconds for each connect and read (``WORKSHOP_TIMEOUT``, 0.1 to 3600, default 30).
 
-    A whole file's transfer also has a deadline derived from it (:func:`helpers.transport.deadline_for`).
+    A whole file's transfer also has a deadline derived from it (:func:`helpers.data.transport.deadline_for`).
     """
     return env_number("WORKSHOP_TIMEOUT", 30.0, minimum=0.1, maximum=3600)
 

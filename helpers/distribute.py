@@ -21,7 +21,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .device import import_tensorflow
+from .paths import KIT_ENV, hpc_dir
+from .run.device import import_tensorflow
 from .errors import ConfigError, DeviceConfigError, TrainerNotFoundError, WorkerFailedError
 
 __all__ = ["tensorflow", "training_devices",
@@ -212,12 +213,13 @@ def trainer_script():
     """The path of ``hpc/train_distributed.py`` in this kit.
 
     Raises:
-        TrainerNotFoundError: the kit's ``hpc/`` folder is not beside ``helpers/``.
+        TrainerNotFoundError: the kit's folder has no ``hpc/train_distributed.py``.
+        ConfigError: the kit's folder cannot be found (:func:`helpers.paths.kit_dir`).
     """
-    path = Path(__file__).resolve().parent.parent / "hpc" / "train_distributed.py"
+    path = hpc_dir() / "train_distributed.py"
     if not path.is_file():
-        raise TrainerNotFoundError(f"{path} not found. Fix: run from the workshop kit's folder (a git clone with "
-                                   f"hpc/ beside helpers/), installed with `pip install -e .`.")
+        raise TrainerNotFoundError(f"{path} not found. Fix: point {KIT_ENV} at a complete copy of the workshop "
+                                   f"kit (a git clone, with hpc/ in it).")
     return path
 
 

@@ -5,12 +5,13 @@ In JupyterLab figures appear inline as usual.  In a script (after
 ``<run id>-<name>.png`` in ``WORKSHOP_FIGURES_DIR`` (default ``./figures``)
 instead of trying to open a window; ``helpers.setup`` selects the Agg backend there.
 The run id starts with the notebook's name (``04_cnn_mnist-quick-3f9a2c``, see
-:func:`helpers.runtime.run_id`), so parallel runs into one folder keep all their figures.
+:func:`helpers.run.setup.run_id`), so parallel runs into one folder keep all their figures.
 """
 
 import re
 
-from . import config, context
+from . import config
+from .run import state
 from .errors import OutputNotWritableError
 from .files import atomic_write
 
@@ -55,22 +56,22 @@ def show(name=None, fig=None, alt=None):
     import matplotlib.pyplot as plt
 
     fig = fig or plt.gcf()
-    if context.is_muted():
+    if state.is_muted():
         plt.close(fig)
         return None
-    run = context.active_run()
+    run = state.active_run()
     if name is None:
         _unnamed["n"] += 1
         name = f"figure_{_unnamed['n']:02d}"
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
     record = {"name": stem, "file": None, "alt": alt or "", **describe_figure(fig)}
-    if context.in_kernel():
+    if state.in_kernel():
         _display(fig, alt)
         if run is not None:
             run.record_figure(record)
         return None
     out_dir = config.figures_dir()
-    prefix = getattr(run, "name", None) or context.notebook_name()
+    prefix = getattr(run, "name", None) or state.notebook_name()
     path = out_dir / f"{prefix}-{stem}.png"
     try:
         out_dir.mkdir(parents=True, exist_ok=True)

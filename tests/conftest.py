@@ -30,17 +30,16 @@ def no_outside_network(monkeypatch):
 @pytest.fixture(autouse=True)
 def fresh_context():
     """Each test starts and ends with no notebook name, no fixed mode and no current run."""
-    from helpers import context
-
-    context.reset()
+    from helpers.run import state
+    state.reset()
     yield
-    context.reset()
+    state.reset()
 
 
 @pytest.fixture(scope="module")
 def keras():
-    """Keras with TensorFlow imported quietly (``helpers.device``), seeded once per test module."""
-    from helpers.device import import_tensorflow
+    """Keras with TensorFlow imported quietly (``helpers.run.device``), seeded once per test module."""
+    from helpers.run.device import import_tensorflow
 
     import_tensorflow()
     import keras

@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 from helpers import distribute
-
 ROOT = Path(__file__).resolve().parent.parent
 TRAINER = ROOT / "hpc" / "train_distributed.py"
 

@@ -4,7 +4,7 @@
 that the message has a reason, contains none of the question's tokens below and not its solution.
 """
 
-from helpers.checking import CORRECT
+from helpers.checks.question import CORRECT
 from helpers.questions import nb01_warmup as n01
 from helpers.questions import nb02_logistic_regression as n02
 from helpers.questions import nb03_fnn_mnist as n03

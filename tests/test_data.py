@@ -1,4 +1,4 @@
-"""Loaders (helpers.data) on the real offline data, and their failure modes."""
+"""Loaders (helpers.data.loaders) on the real offline data, and their failure modes."""
 
 import dataclasses
 import gzip
@@ -9,7 +9,8 @@ import shutil
 import numpy as np
 import pytest
 
-from helpers import data, registry
+from helpers.data import loaders as data
+from helpers.data import registry
 from helpers.errors import ChecksumError, CorruptDataError, UnknownDatasetError
 from test_download import snapshot
 

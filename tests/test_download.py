@@ -1,4 +1,4 @@
-"""Offline-first lookup and safe downloads (helpers.download), against a loopback mirror."""
+"""Offline-first lookup and safe downloads (helpers.data.fetch), against a loopback mirror."""
 
 import dataclasses
 import gzip
@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers import download as dl
+from helpers.data import fetch as dl
 from helpers.errors import (CacheNotWritableError, ChecksumError, ConfigError, DataNotFoundError, DownloadError,
                             UnknownDatasetError, WorkshopError)
-from helpers.registry import DATASETS, RemoteFile, get_dataset
+from helpers.data.registry import DATASETS, RemoteFile, get_dataset
 
 ROOT = Path(__file__).resolve().parent.parent
 BODY = b"synthetic payload " * 4096
@@ -226,9 +226,8 @@ def _sums(path):
 
 
 def test_registry_checksums_are_one_sha256sums_file_that_matches_the_shared_folders(shared_data):
-    """helpers/SHA256SUMS and the shared folder's SHA256SUMS files agree line by line, and every line is used."""
-    from helpers import registry
-
+    """helpers/data/SHA256SUMS and the shared folder's SHA256SUMS files agree line by line, and every line is used."""
+    from helpers.data import registry
     ours = _sums(registry.SUMS_FILE)
     theirs = {**_sums(shared_data / "SHA256SUMS"),
               **{f"fashion-mnist/{k}": v for k, v in _sums(shared_data / "fashion-mnist" / "SHA256SUMS.uncompressed").items()}}

@@ -11,11 +11,12 @@ import numpy as np
 import pytest
 from runs import script_run
 
-from helpers import context, params
-from helpers.checking import CORRECT, INCORRECT
+from helpers.run import state
+from helpers.run import params
+from helpers.checks.question import CORRECT, INCORRECT
 from helpers.errors import ConfigError, WorkshopError
 from helpers.questions import nb03_fnn_mnist, nb04_cnn_mnist
-from helpers.runtime import Run
+from helpers.run.setup import Run
 
 ROOT = Path(__file__).resolve().parent.parent
 FASHION = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
@@ -81,20 +82,20 @@ def test_accuracy_floors_depend_on_the_dataset_of_the_run(module):
     assert full["fashion"]["full"] < full["mnist"]["full"] and full["fashion"]["quick"] < full["mnist"]["quick"]
     x = np.zeros((1000, 28, 28, 1))
     for mode, quick in (("quick", True), ("full", False)):
-        context.set_mode(quick)
+        state.set_mode(quick)
         between = (full["fashion"][mode] + full["mnist"][mode]) / 2  # enough for Fashion-MNIST, not for MNIST
         y, model = with_accuracy(between)
         for dataset, expected in (("fashion", CORRECT), ("mnist", INCORRECT)):
-            context.activate(Run(quick=quick, seed=1, interactive=True, params={"dataset": dataset}))
+            state.activate(Run(quick=quick, seed=1, interactive=True, params={"dataset": dataset}))
             result = q4.evaluate(model=model, x_test=x, y_test=y)
             assert result.outcome == expected, (mode, dataset, result.message)
         y, model = with_accuracy(full["fashion"][mode] - 0.02)  # below even Fashion-MNIST's floor
         result = q4.evaluate(model=model, x_test=x, y_test=y)
         assert result.outcome == INCORRECT and "Fashion-MNIST" not in result.message  # the run is on MNIST now
-        context.activate(Run(quick=quick, seed=1, interactive=True, params={"dataset": "fashion"}))
+        state.activate(Run(quick=quick, seed=1, interactive=True, params={"dataset": "fashion"}))
         result = q4.evaluate(model=model, x_test=x, y_test=y)
         assert result.outcome == INCORRECT and "Fashion-MNIST" in result.message
-        context.activate(Run(quick=quick, seed=1, interactive=True, params={}))  # a run without the parameter
+        state.activate(Run(quick=quick, seed=1, interactive=True, params={}))  # a run without the parameter
         y, model = with_accuracy(between)
         assert q4.evaluate(model=model, x_test=x, y_test=y).outcome == INCORRECT  # MNIST's floor applies
 

@@ -4,7 +4,7 @@ solution (correct), known-wrong answers (incorrect, without giving the answer aw
 import pytest
 
 from helpers import ____
-from helpers.checking import CORRECT, INCORRECT, NOT_ATTEMPTED
+from helpers.checks.question import CORRECT, INCORRECT, NOT_ATTEMPTED
 from helpers.questions.nb07_transfer_learning import q1, q2, q3
 
 

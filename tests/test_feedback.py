@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from helpers import feedback
-from helpers.checking import Question
+from helpers.checks import feedback
+from helpers.checks.question import Question
 
 
 @pytest.mark.parametrize("kind, word", [("correct", "Correct"), ("incorrect", "Incorrect"),

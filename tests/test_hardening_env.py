@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import config, params
+from helpers import config
+from helpers.run import params
 from helpers.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import config, data
-from helpers import download as dl
+from helpers import config
+from helpers.data import loaders as data
+from helpers.data import fetch as dl
 from helpers.errors import CacheNotWritableError, CorruptDataError, DataNotFoundError
 
 ROOT = Path(__file__).resolve().parent.parent

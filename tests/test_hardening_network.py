@@ -1,6 +1,6 @@
 """Issue 17, downloads: no hang beyond the deadline, no endless body on disk, retries only what can recover,
 no temporary file left for ever by a killed download.  Against the loopback mirror and the replaceable
-transport seam (helpers.transport), with sub-second timeouts."""
+transport seam (helpers.data.transport), with sub-second timeouts."""
 
 import dataclasses
 import faulthandler
@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers import download as dl
-from helpers import transport
+from helpers.data import fetch as dl
+from helpers.data import transport
 from helpers.errors import DownloadError
-from helpers.registry import RemoteFile
+from helpers.data.registry import RemoteFile
 
 ROOT = Path(__file__).resolve().parent.parent
 BODY = b"synthetic payload " * 4096  # 73,728 bytes
@@ -157,7 +157,7 @@ def test_part_file_of_a_killed_download_is_removed_by_the_next_attempt(mirror, t
     r = remote("killed.bin")
     mirror.add(r.filename, BODY, mode="partial")  # half the body, then silence: the download waits
     dest = tmp_path / "dest"
-    code = ("import sys; from helpers import download as dl; from helpers.registry import RemoteFile; "
+    code = ("import sys; from helpers.data import fetch as dl; from helpers.data.registry import RemoteFile; "
             "dl.download(RemoteFile('killed.bin', sys.argv[1], (), int(sys.argv[2])), sys.argv[3])")
     proc = subprocess.Popen([sys.executable, "-c", code, r.sha256, str(r.size), str(dest)], cwd=ROOT,
                             env={**os.environ, "WORKSHOP_TIMEOUT": "30"})

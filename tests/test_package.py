@@ -11,7 +11,6 @@ import pytest
 
 import helpers
 from helpers import config, errors
-
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = sorted(p for p in (ROOT / "helpers").rglob("*.py") if p.name != "__init__.py")
 

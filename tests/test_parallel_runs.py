@@ -1,6 +1,6 @@
 """Runs never overwrite each other: two runs at once into one output folder keep both summaries and all figures.
 
-Each run names its files ``<notebook>-<mode>-<6 hex digits of its parameters>`` (helpers.runtime.run_id).
+Each run names its files ``<notebook>-<mode>-<6 hex digits of its parameters>`` (helpers.run.setup.run_id).
 """
 
 import json
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.runtime import run_id
+from helpers.run.setup import run_id
 from helpers.tools.scripts import run_as_script
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,7 +5,10 @@ import sys
 
 import pytest
 
-from helpers import params, plotting, runtime, summary
+from helpers import plotting
+from helpers.run import params
+from helpers.run import setup as runtime
+from helpers.run import summary
 from helpers.errors import ConfigError, MetricTypeError, OutputNotWritableError, WorkshopError
 
 CELL = {"quick": None, "seed": 42, "epochs": None, "batch_size": 128, "learning_rate": 0.001, "name": "run"}

@@ -8,8 +8,8 @@ import pytest
 
 from giveaways import QUESTIONS, outcome
 from helpers import ____
-from helpers.checking import CORRECT, INCORRECT, NOT_ATTEMPTED, UNCHECKABLE
-from helpers.context import set_mode
+from helpers.checks.question import CORRECT, INCORRECT, NOT_ATTEMPTED, UNCHECKABLE
+from helpers.run.state import set_mode
 from helpers.errors import CheckFailedError
 from helpers.questions import nb01_warmup as warmup
 from helpers.questions import nb02_logistic_regression as logistic

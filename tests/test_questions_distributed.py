@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from helpers import ____
-from helpers.checking import CORRECT, INCORRECT, NOT_ATTEMPTED
-from helpers.context import set_mode
+from helpers.checks.question import CORRECT, INCORRECT, NOT_ATTEMPTED
+from helpers.run.state import set_mode
 from helpers.questions import nb06_distributed as nb06
 from helpers.questions.nb06_distributed import q1, q2, q3, q4, q5
 

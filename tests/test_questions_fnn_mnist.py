@@ -6,8 +6,8 @@ import pytest
 
 from giveaways import outcome
 from helpers import ____
-from helpers.context import set_mode
-from helpers.checking import CORRECT, INCORRECT, NOT_ATTEMPTED
+from helpers.run.state import set_mode
+from helpers.checks.question import CORRECT, INCORRECT, NOT_ATTEMPTED
 from helpers.questions import nb03_fnn_mnist as fnn_mnist
 from helpers.questions.nb03_fnn_mnist import q1, q2, q3, q4, q5
 

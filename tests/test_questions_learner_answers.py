@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from giveaways import outcome
-from helpers.checking import CORRECT, INCORRECT, UNCHECKABLE
-from helpers.context import set_mode
+from helpers.checks.question import CORRECT, INCORRECT, UNCHECKABLE
+from helpers.run.state import set_mode
 from helpers.questions import nb01_warmup as n01
 from helpers.questions import nb02_logistic_regression as n02
 from helpers.questions import nb03_fnn_mnist as n03
@@ -348,7 +348,7 @@ class _BrokenArray(np.ndarray):
 
 class _ModelLikeBroken:
     def __new__(cls):
-        from helpers.device import import_tensorflow
+        from helpers.run.device import import_tensorflow
 
         import_tensorflow()
         import keras

@@ -9,7 +9,11 @@ import numpy as np
 import pytest
 
 import helpers
-from helpers import checking, context, device, plotting, runtime
+from helpers import plotting
+from helpers.checks import question as checking
+from helpers.run import state
+from helpers.run import device
+from helpers.run import setup as runtime
 from helpers.tools import execute
 from helpers.errors import BlankNotFilledError, CheckFailedError, ConfigError
 
@@ -17,17 +21,17 @@ from helpers.errors import BlankNotFilledError, CheckFailedError, ConfigError
 def test_quick_mode_one_order_cell_then_environment_then_command_line(monkeypatch):
     monkeypatch.setattr(sys, "argv", ["x.py"])
     monkeypatch.delenv("WORKSHOP_QUICK", raising=False)
-    assert context.quick_mode() is False and context.quick_mode(True) is True
+    assert state.quick_mode() is False and state.quick_mode(True) is True
     monkeypatch.setenv("WORKSHOP_QUICK", "")  # empty counts as unset, as everywhere in the kit
-    assert context.quick_mode() is False and context.quick_mode(True) is True
+    assert state.quick_mode() is False and state.quick_mode(True) is True
     monkeypatch.setenv("WORKSHOP_QUICK", "1")
-    assert context.quick_mode() is True and context.quick_mode(False) is True  # environment beats the cell
+    assert state.quick_mode() is True and state.quick_mode(False) is True  # environment beats the cell
     monkeypatch.setattr(sys, "argv", ["x.py", "--full", "--other-flag"])
-    assert context.quick_mode() is False and context.quick_mode(True) is False  # command line beats both
+    assert state.quick_mode() is False and state.quick_mode(True) is False  # command line beats both
     monkeypatch.setattr(sys, "argv", ["x.py"])
     monkeypatch.setenv("WORKSHOP_QUICK", "perhaps")
     with pytest.raises(ConfigError, match="WORKSHOP_QUICK"):
-        context.quick_mode()
+        state.quick_mode()
 
 
 def test_setup_and_quick_mode_agree_for_every_combination(monkeypatch):
@@ -40,12 +44,12 @@ def test_setup_and_quick_mode_agree_for_every_combination(monkeypatch):
                     monkeypatch.delenv("WORKSHOP_QUICK", raising=False)
                 else:
                     monkeypatch.setenv("WORKSHOP_QUICK", env)
-                values, _ = helpers.params.resolve({"quick": cell}, warn_unknown=False)
-                assert bool(values["quick"]) == context.quick_mode(cell), (argv, env, cell)
+                values, _ = helpers.run.params.resolve({"quick": cell}, warn_unknown=False)
+                assert bool(values["quick"]) == state.quick_mode(cell), (argv, env, cell)
 
 
 def test_not_in_a_kernel_under_pytest():
-    assert context.in_kernel() is False
+    assert state.in_kernel() is False
 
 
 def test_setup_seeds_announces_once_and_picks(monkeypatch, capsys):
@@ -61,7 +65,7 @@ def test_setup_seeds_announces_once_and_picks(monkeypatch, capsys):
     assert "QUICK MODE" not in capsys.readouterr().out  # announced once per process and mode
     assert first == second
     assert run.quick and run.pick(quick=3, full=15) == 3 and run.mode == "quick" and not run.interactive
-    assert helpers.is_quick() is True and context.active_run() is not run  # the second setup started a new run
+    assert helpers.is_quick() is True and state.active_run() is not run  # the second setup started a new run
     runtime.setup("lesson", quick=False, seed=1)
     assert capsys.readouterr().out.count("Full mode") == 1 and helpers.is_quick() is False
 
@@ -87,7 +91,7 @@ def test_show_saves_png_in_a_script(monkeypatch, tmp_path):
     matplotlib.use("Agg")
     monkeypatch.setenv("WORKSHOP_FIGURES_DIR", str(tmp_path / "figs"))
     run = runtime.Run(quick=True, seed=1, interactive=False, notebook="lesson")
-    context.activate(run)
+    state.activate(run)
     fig = plotting.plot_history({"loss": [3, 2, 1], "val_loss": [3, 2.5, 2.4], "accuracy": [0.1, 0.5, 0.9]},
                                 metrics=("loss", "accuracy"))
     assert [len(ax.lines) for ax in fig.axes] == [2, 1]

@@ -34,7 +34,7 @@ def test_runs_as_plain_script_after_nbconvert(path, tmp_path_factory):
     assert run.returncode == 0, (run.stdout[-4000:], run.stderr[-4000:])
     assert "QUICK MODE" in run.stdout or "Full mode" in run.stdout
     # figures: ./figures/<run id>-<figure>.png, one per helpers.show() call, all valid PNGs;
-    # the run id is <notebook>-<mode>-<6 hex digits of the parameters> (helpers.runtime.run_id)
+    # the run id is <notebook>-<mode>-<6 hex digits of the parameters> (helpers.run.setup.run_id)
     summary = run.summary
     prefix = summary["run_id"]
     assert prefix.startswith(f"{path.stem}-{summary['mode']}-")

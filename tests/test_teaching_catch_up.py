@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import helpers
-from helpers.checking import CORRECT
+from helpers.checks.question import CORRECT
 from helpers.errors import NotebookSourceError
 
 ROOT = Path(__file__).resolve().parent.parent

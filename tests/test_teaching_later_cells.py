@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import context
-from helpers.checking import CORRECT
+from helpers.run import state
+from helpers.checks.question import CORRECT
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,7 +31,7 @@ def namespace(keras, monkeypatch, tmp_path):
     import helpers
 
     monkeypatch.setenv("WORKSHOP_FIGURES_DIR", str(tmp_path))
-    with context.muted():
+    with state.muted():
         yield {"keras": keras, "np": np, "plt": plt, "helpers": helpers}
     plt.close("all")
 

@@ -5,9 +5,9 @@ Notation (docs/notation.md): rows are samples; ``ŷ = σ(X_b w)`` with the bias 
 
 import numpy as np
 
-from .. import inspection as ins
-from ..checking import Question, describe_value
-from ..question_kinds import FunctionQuestion
+from ..checks import model_facts as ins
+from ..checks.question import Question, describe_value
+from ..checks.kinds import FunctionQuestion
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6"]
 

@@ -14,9 +14,9 @@ activation given as its own layer (``Dense(10)`` + ``Softmax()``), ``Reshape((78
 
 import numpy as np
 
-from .. import inspection as ins
-from ..checking import Question, describe_value
-from ..question_kinds import AccuracyQuestion
+from ..checks import model_facts as ins
+from ..checks.question import Question, describe_value
+from ..checks.kinds import AccuracyQuestion
 
 __all__ = ["q1", "q2", "q3", "q4", "q5"]
 

@@ -10,9 +10,9 @@ on the mode and on the ``dataset`` parameter of the run (:data:`FLOORS`).
 
 import numpy as np
 
-from .. import inspection as ins
-from ..checking import Question, describe_value
-from ..question_kinds import AccuracyQuestion, FunctionQuestion
+from ..checks import model_facts as ins
+from ..checks.question import Question, describe_value
+from ..checks.kinds import AccuracyQuestion, FunctionQuestion
 
 __all__ = ["q1", "q2", "q3", "q4", "q5"]
 

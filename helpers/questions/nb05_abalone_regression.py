@@ -8,9 +8,9 @@ because the training curves read ``history.history["mae"]``.
 
 import numpy as np
 
-from .. import inspection as ins
-from ..checking import Question, describe_value
-from ..question_kinds import ValueQuestion
+from ..checks import model_facts as ins
+from ..checks.question import Question, describe_value
+from ..checks.kinds import ValueQuestion
 
 __all__ = ["q1", "q2", "q3", "q4"]
 

@@ -5,8 +5,8 @@ import math
 
 import numpy as np
 
-from ..checking import Question
-from ..question_kinds import AccuracyQuestion
+from ..checks.question import Question
+from ..checks.kinds import AccuracyQuestion
 
 __all__ = ["q1", "q2", "q3", "q4", "q5"]
 

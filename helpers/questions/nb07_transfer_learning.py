@@ -9,8 +9,8 @@ Every check accepts a Sequential or a Functional model, and any head that ends i
 
 import numpy as np
 
-from .. import inspection as ins
-from ..checking import Question, describe_value
+from ..checks import model_facts as ins
+from ..checks.question import Question, describe_value
 
 __all__ = ["q1", "q2", "q3"]
 

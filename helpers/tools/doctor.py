@@ -11,10 +11,10 @@ import urllib.request
 from pathlib import Path
 
 from .. import __version__, config
-from ..download import dataset_status
+from ..data.fetch import dataset_status
 from ..errors import ConfigError
-from ..registry import DATASETS, needed_datasets
-from ..verify import describe
+from ..data.registry import DATASETS, needed_datasets
+from ..data.verify import describe
 
 __all__ = ["cache_writable", "network_reachable", "report"]
 
@@ -145,7 +145,7 @@ def report(quick, probe_network=True, out=print):
             problems.append(f"Python package {dist} is missing. Fix: `pip install -r requirements.txt`.")
     if tf_version and _version("keras"):
         try:
-            from ..device import device_report
+            from ..run.device import device_report
 
             lines = device_report().splitlines()
         except ImportError as exc:

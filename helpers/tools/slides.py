@@ -30,14 +30,13 @@ import urllib.request
 from pathlib import Path
 
 from ..errors import ChecksumError, DownloadError, NotebookSourceError
+from ..paths import kit_dir, notebooks_dir
 
 __all__ = ["LOCK_FILE", "ASSET_URLS", "locked_packages", "fetch_assets", "copy_assets", "hides_input",
            "clean_notebook", "slide_count", "export_deck", "build"]
 
-ROOT = Path(__file__).resolve().parents[2]
 LOCK_FILE = Path(__file__).resolve().parent / "slides-assets.lock.json"
 _TEMPLATES = Path(__file__).resolve().parent / "slides_template"
-_CACHE = ROOT / "build" / "slides-npm"
 # npm package -> folder under assets/, and the files or folders (ending in "/") a deck needs
 _FILES = {
     "reveal.js": ("reveal.js", ["LICENSE", "dist/reveal.css", "dist/reset.css", "dist/reveal.js", "dist/theme/",
@@ -105,7 +104,7 @@ def fetch_assets(cache=None):
         DownloadError: a tarball is missing and cannot be fetched.
         ChecksumError: a tarball differs from the lock file.
     """
-    cache = Path(cache or _CACHE)
+    cache = Path(cache) if cache else kit_dir() / "build" / "slides-npm"
     cache.mkdir(parents=True, exist_ok=True)
     tarballs = {}
     for name, pin in locked_packages().items():
@@ -219,7 +218,7 @@ def build(notebooks=None, out_dir="slides", cache=None, log=print):
     Returns:
         list[pathlib.Path]: the decks written.
     """
-    notebooks = [Path(p) for p in notebooks] if notebooks else sorted((ROOT / "notebooks").glob("*.ipynb"))
+    notebooks = [Path(p) for p in notebooks] if notebooks else sorted(notebooks_dir().glob("*.ipynb"))
     start = time.perf_counter()
     copy_assets(fetch_assets(cache), out_dir)
     log(f"assets   {Path(out_dir) / 'assets'}  ({time.perf_counter() - start:.1f} s, SHA-256 verified)")

@@ -15,27 +15,27 @@ import sys
 from pathlib import Path
 
 from ..errors import ConfigError, NotebookSourceError
+from ..paths import exercises_dir, kit_dir
 
-__all__ = ["KIT", "workspace_dir", "prepare", "reset", "lab_command"]
-
-KIT = Path(__file__).resolve().parent.parent.parent
+__all__ = ["workspace_dir", "prepare", "reset", "lab_command"]
 
 
 def workspace_dir():
     """The learner's workspace: ``WORKSHOP_WORKSPACE`` (made absolute) or ``<kit>/mywork``."""
     raw = os.environ.get("WORKSHOP_WORKSPACE", "").strip()
-    return Path(raw).expanduser().resolve() if raw else KIT / "mywork"
+    return Path(raw).expanduser().resolve() if raw else kit_dir() / "mywork"
 
 
 def _exercises(exercises):
-    found = sorted(Path(exercises).glob("*.ipynb"))
+    exercises = Path(exercises) if exercises else exercises_dir()
+    found = sorted(exercises.glob("*.ipynb"))
     if not found:
         raise NotebookSourceError(f"No exercise notebooks in {exercises}. Fix: run this from a complete "
                                   f"checkout of the kit, or regenerate them with `python -m helpers exercises`.")
     return found
 
 
-def prepare(workspace=None, exercises=KIT / "exercises"):
+def prepare(workspace=None, exercises=None):
     """Copy every exercise that the workspace does not have yet; never overwrite a learner's copy.
 
     Returns:
@@ -64,7 +64,7 @@ def prepare(workspace=None, exercises=KIT / "exercises"):
     return rows
 
 
-def reset(names, workspace=None, exercises=KIT / "exercises"):
+def reset(names, workspace=None, exercises=None):
     """Start notebooks over: keep the learner's copy in ``.backup/``, then copy the exercise afresh.
 
     Args:
@@ -106,7 +106,8 @@ def lab_command(workspace=None, port=None, extra=()):
     """
     workspace = Path(workspace) if workspace else workspace_dir()
     try:
-        root, start = KIT, workspace.relative_to(KIT).as_posix()
+        root = kit_dir()
+        start = workspace.relative_to(root).as_posix()
     except ValueError:
         root, start = workspace, ""
     cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root}",

@@ -1,6 +1,6 @@
 """Data loaders: MNIST and Fashion-MNIST (full, or a quick sample), and UCI Abalone.
 
-Loaders find files through :mod:`helpers.download` (offline first) and return plain NumPy arrays / a
+Loaders find files through :mod:`helpers.data.fetch` (offline first) and return plain NumPy arrays / a
 pandas DataFrame, the same shapes and dtypes in quick and full mode, so notebooks run one code path::
 
     (x_train, y_train), (x_test, y_test) = helpers.load_images(dataset)   # "mnist" or "fashion"
@@ -16,9 +16,9 @@ import zlib
 
 import numpy as np
 
-from . import context
-from .download import fetch
-from .errors import CorruptDataError, UnknownDatasetError
+from ..run import state
+from .fetch import fetch
+from ..errors import CorruptDataError, UnknownDatasetError
 
 __all__ = ["load_images", "load_mnist", "load_fashion_mnist", "load_abalone", "read_idx", "quick_split",
            "CLASS_NAMES", "ABALONE_COLUMNS", "QUICK_TRAIN", "QUICK_TEST", "QUICK_SEED"]
@@ -119,7 +119,7 @@ def _quick(images, labels):
 
 
 def _is_quick(quick):
-    return context.is_quick() if quick is None else bool(quick)
+    return state.is_quick() if quick is None else bool(quick)
 
 
 def load_mnist(quick=None, data_dir=None):

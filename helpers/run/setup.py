@@ -7,9 +7,9 @@ Every notebook starts with::
 
 ``setup`` works the same in JupyterLab, under papermill, and in a script made
 with ``jupyter nbconvert --to script``.  Each parameter can be overridden by
-``WORKSHOP_<NAME>`` and, in a script, by ``--<name>`` (see :mod:`helpers.params`;
+``WORKSHOP_<NAME>`` and, in a script, by ``--<name>`` (see :mod:`helpers.run.params`;
 ``python notebook.py --help`` lists them).  The last cell calls ``run.finish(...)``,
-which writes the JSON run summary in a script (see :mod:`helpers.summary`).
+which writes the JSON run summary in a script (see :mod:`helpers.run.summary`).
 
 This is the only module that brings together the context, the device, figures,
 the summary and the parameters; nothing below it imports it.
@@ -23,7 +23,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from . import context, device
+from . import state, device
 from .params import resolve as resolve_params
 
 __all__ = ["Run", "setup", "run_id"]
@@ -151,7 +151,7 @@ def setup(notebook=None, quick=None, seed=42, deterministic=False, announce=True
 
     Each parameter is taken from the ``parameters`` cell (the arguments here),
     overridden by ``WORKSHOP_<NAME>``, overridden in a script by ``--<name>``
-    (:func:`helpers.params.resolve`, the kit's one resolver).
+    (:func:`helpers.run.params.resolve`, the kit's one resolver).
     In a script, ``--help`` lists them and exits.  Folders that the run will write
     to (figures and summary in a script) are checked now, before any training.
 
@@ -173,9 +173,9 @@ def setup(notebook=None, quick=None, seed=42, deterministic=False, announce=True
         ConfigError: an environment variable holds a value of the wrong type or range.
         OutputNotWritableError: the figures or summary folder cannot be written.
     """
-    context.set_notebook(notebook)
-    interactive = context.in_kernel()
-    name = context.notebook_name()
+    state.set_notebook(notebook)
+    interactive = state.in_kernel()
+    name = state.notebook_name()
     values, _sources = resolve_params({"quick": quick, "seed": seed, **params}, use_cli=not interactive,
                                      prog=f"{name}.py")
     is_quick = bool(values.pop("quick"))
@@ -187,7 +187,7 @@ def setup(notebook=None, quick=None, seed=42, deterministic=False, announce=True
     _check_output_folders(interactive)
     if not interactive:
         _use_agg()
-    if announce and context.first_time(("mode banner", is_quick)):
+    if announce and state.first_time(("mode banner", is_quick)):
         if is_quick:
             print("QUICK MODE: small data and few epochs. These numbers are not the full-run results "
                   "(unset WORKSHOP_QUICK or pass --full for the real thing).")
@@ -201,21 +201,21 @@ def setup(notebook=None, quick=None, seed=42, deterministic=False, announce=True
     keras.utils.set_random_seed(seed)  # also seeds NumPy and the backend
     if deterministic:
         tf.config.experimental.enable_op_determinism()
-    context.set_mode(is_quick)
+    state.set_mode(is_quick)
     if interactive:  # blanks that speak up, one-line messages for blanks, NameErrors and interrupts
-        from . import learner
+        from . import kernel
 
-        learner.install()
+        kernel.install()
     run = Run(quick=is_quick, seed=seed, interactive=interactive, params=values, notebook=name,
               run_id=run_id(name, is_quick, seed, values))
-    context.activate(run)
+    state.activate(run)
     return run
 
 
 def _check_output_folders(interactive):
     """Fail before training, not after it, when the run could not save its figures or summary."""
-    from . import config
-    from .files import ensure_writable_dir
+    from .. import config
+    from ..files import ensure_writable_dir
 
     if not interactive:
         ensure_writable_dir(config.figures_dir(), "figures", "WORKSHOP_FIGURES_DIR (or --figures-dir)")

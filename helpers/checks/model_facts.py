@@ -16,8 +16,8 @@ import re
 
 import numpy as np
 
-from .blanks import is_blank
-from .errors import BlankNotFilledError
+from ..blanks import is_blank
+from ..errors import BlankNotFilledError
 
 __all__ = ["is_model", "layers_of", "dense_indices", "activation_name", "dense_activation", "output_activation",
            "hidden_activations", "output_units", "input_shape", "flattens", "loss_name", "loss_from_logits",

@@ -5,7 +5,7 @@ In a script (``jupyter nbconvert --to script``) that writes
 ``<WORKSHOP_OUTPUT_DIR or ./outputs>/<run id>.json`` with the metrics, the
 parameters, the per-epoch history and times, the figures saved and the
 duration.  The run id is ``<notebook>-<quick|full>-<6 hex digits of the parameters>``
-(:func:`helpers.runtime.run_id`), so parallel runs into one folder never overwrite each
+(:func:`helpers.run.setup.run_id`), so parallel runs into one folder never overwrite each
 other.  Inside Jupyter it writes only when ``WORKSHOP_OUTPUT_DIR`` is set (e.g. for
 papermill batch runs), so a live workshop leaves no files behind.
 """
@@ -19,9 +19,9 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from . import config
-from .errors import MetricTypeError, OutputNotWritableError
-from .files import atomic_write
+from .. import config
+from ..errors import MetricTypeError, OutputNotWritableError
+from ..files import atomic_write
 
 __all__ = ["epoch_timer", "summary_dict", "write_summary"]
 

@@ -25,8 +25,8 @@ each cell once, right after it ran, at the cost of parsing one cell.
 import ast
 import linecache
 
-from .blanks import blank_names, describe, forget, is_blank, remember, where
-from .errors import BlankNotFilledError
+from ..blanks import blank_names, describe, forget, is_blank, remember, where
+from ..errors import BlankNotFilledError
 
 __all__ = ["install", "uninstall", "after_cell", "short_error", "assigned_names", "blank_lines"]
 

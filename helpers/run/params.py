@@ -24,8 +24,8 @@ import math
 import os
 import sys
 
-from . import config
-from .errors import ConfigError
+from .. import config
+from ..errors import ConfigError
 
 __all__ = ["KNOWN", "RANGES", "CHOICES", "env_name", "option_name", "build_parser", "resolve"]
 

@@ -2,10 +2,10 @@
 
 ``python -m helpers prefetch`` and every loader read from here; nothing else in the kit names a URL,
 a size or a checksum.  The checksums themselves live in one text file beside this module,
-``helpers/SHA256SUMS``, in the format of coreutils ``sha256sum`` (``<hex>  <path>``), with paths
+``helpers/data/SHA256SUMS``, in the format of coreutils ``sha256sum`` (``<hex>  <path>``), with paths
 relative to a data folder (``fashion-mnist/...`` lives in a subfolder).  It is the same format a site's
 pre-fetched folder or ``../shared/data`` publishes, so the tests compare the two files line by line and
-a person can check a folder with ``sha256sum -c --ignore-missing helpers/SHA256SUMS``.
+a person can check a folder with ``sha256sum -c --ignore-missing helpers/data/SHA256SUMS``.
 
 Most files are checked byte for byte.  A file registered with ``content="gzip"`` is checked by the
 SHA-256 of its *decompressed* bytes, listed under its name without ``.gz`` (what
@@ -19,7 +19,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import UnknownDatasetError
+from ..errors import UnknownDatasetError
 
 __all__ = ["RemoteFile", "Dataset", "DATASETS", "SUMS_FILE", "checksums", "get_dataset", "needed_datasets"]
 

@@ -31,7 +31,7 @@ Writing a question::
 
 Helpers for authors: :meth:`Question.call` runs learner code (an exception becomes *uncheckable*),
 :meth:`Question.expect_array` / :meth:`Question.expect_tensor` / :meth:`Question.expect_function`
-turn a wrong type into *incorrect*.  Declarative bases are in :mod:`helpers.question_kinds`.
+turn a wrong type into *incorrect*.  Declarative bases are in :mod:`helpers.checks.kinds`.
 """
 
 import inspect
@@ -40,9 +40,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import config, context
-from .blanks import ____, Placeholder, blank_names, describe, where
-from .errors import BlankNotFilledError, CheckFailedError, WorkshopError
+from .. import config
+from ..run import state
+from ..blanks import ____, Placeholder, blank_names, describe, where
+from ..errors import BlankNotFilledError, CheckFailedError, WorkshopError
 
 __all__ = ["Placeholder", "____", "Question", "Incorrect", "Result",
            "CORRECT", "INCORRECT", "NOT_ATTEMPTED", "UNCHECKABLE", "one_line", "describe_value"]
@@ -248,7 +249,7 @@ class Question:
 
     def catch_up(self):
         """Run the solution up to and including this question in your kernel, quick mode (see ``helpers.catch_up``)."""
-        from .catching_up import catch_up
+        from .catch_up import catch_up
 
         caller = inspect.currentframe().f_back
         return catch_up(self.notebook, self.name, namespace=caller.f_globals if caller else None)
@@ -256,7 +257,7 @@ class Question:
 
 def _must_raise():
     strict = config.strict()
-    return (not context.in_kernel()) if strict is None else strict
+    return (not state.in_kernel()) if strict is None else strict
 
 
 def _show(name, kind, message, code=False):

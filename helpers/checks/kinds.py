@@ -10,15 +10,15 @@ Example::
         def reference(self, x, w, b):
             return 1 / (1 + np.exp(-(b + w * x)))
 
-The learner's function is called through :meth:`~helpers.checking.Question.call`, so an exception
+The learner's function is called through :meth:`~helpers.checks.question.Question.call`, so an exception
 in it becomes an *uncheckable* outcome naming the call and its input shapes; a result that is
 ``None``, a list or a tensor is *incorrect* with a reason.
 """
 
 import numpy as np
 
-from .checking import Question, describe_value
-from .context import active_run, is_quick
+from .question import Question, describe_value
+from ..run.state import active_run, is_quick
 
 __all__ = ["FunctionQuestion", "ValueQuestion", "AccuracyQuestion", "run_dataset"]
 

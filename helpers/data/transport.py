@@ -6,7 +6,7 @@ A *transport* is any callable ``transport(url, timeout)`` returning a context ma
 * ``read(n)``: up to ``n`` bytes, returning as soon as some arrive (``b""`` at the end).
 
 :func:`urllib_transport` is the default; tests pass their own (endless, lying or failing bodies) to
-:func:`helpers.download.download`.  :func:`copy_stream` does the copying with the guarantees the kit
+:func:`helpers.data.fetch.download`.  :func:`copy_stream` does the copying with the guarantees the kit
 promises: it stops at the file's deadline (so a trickling server cannot hold a run for ever), it never
 writes a byte past the registered size (so an endless body cannot fill the disk), it refuses a
 ``Content-Length`` that disagrees with the registry before writing anything, and it shows progress.
@@ -24,7 +24,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .files import TEMP_SUFFIX
+from ..files import TEMP_SUFFIX
 
 try:
     import fcntl
@@ -42,7 +42,7 @@ MIN_RATE = 16 * 1024
 class TransferError(OSError):
     """One transfer failed; ``transient`` says whether the same URL may work on another attempt.
 
-    Internal: :func:`helpers.download.download` collects these into one ``DownloadError``.
+    Internal: :func:`helpers.data.fetch.download` collects these into one ``DownloadError``.
     """
 
     def __init__(self, message, transient=False):

@@ -107,7 +107,7 @@ def show(name, kind, message, code=False):
     text-only front ends (a terminal console, ``nbconvert --to markdown``) get
     the plain version.
     """
-    from . import in_kernel
+    from ..run.state import in_kernel
 
     text = to_text(name, kind, message, code=code)
     if in_kernel():

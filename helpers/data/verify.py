@@ -1,6 +1,6 @@
 """Is this a good copy of a registered file?  And what is at this path, for whom?
 
-* :func:`problem` checks a file against its :class:`~helpers.registry.RemoteFile`: the SHA-256 of its
+* :func:`problem` checks a file against its :class:`~helpers.data.registry.RemoteFile`: the SHA-256 of its
   bytes, or of its decompressed bytes for ``content="gzip"`` (unpacking never more than the registered
   size, so a "gzip bomb" cannot fill memory).
 * :func:`describe` says what is at a path without opening it: a file, missing, a folder, a symbolic

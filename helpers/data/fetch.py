@@ -6,13 +6,13 @@ The steps, each small (the way ``pooch`` splits them):
    an explicit ``data_dir`` argument, then ``WORKSHOP_DATA_DIR`` (both read-only, never written to),
    then the user cache (``WORKSHOP_CACHE_DIR`` or the platform cache directory).
 2. **stream** (:func:`download`): unless ``WORKSHOP_OFFLINE=1``, fetch from each mirror in turn through a
-   *transport* (:func:`helpers.transport.urllib_transport`; tests pass their own) into a temporary file
+   *transport* (:func:`helpers.data.transport.urllib_transport`; tests pass their own) into a temporary file
    made by :func:`helpers.files.atomic_write`, under a deadline and the registered size.
-3. **verify and replace**: check the SHA-256 (:func:`helpers.verify.problem`) and only then rename the
+3. **verify and replace**: check the SHA-256 (:func:`helpers.data.verify.problem`) and only then rename the
    temporary file over the target.  A failure of any kind leaves no partial file behind; two processes
    fetching the same file both end with an intact copy; temporary files left by a killed download are
    removed by the next attempt (only those no living process holds, see
-:func:`helpers.transport.clean_stale`).
+:func:`helpers.data.transport.clean_stale`).
 
 Only failures that can recover (timeouts, 5xx answers, resets, short bodies) are retried on the same
 mirror, ``WORKSHOP_RETRIES`` times; the others move on to the next mirror.
@@ -25,10 +25,10 @@ import time
 from http.client import HTTPException
 from pathlib import Path
 
-from . import config
-from .errors import (CacheNotWritableError, ChecksumError, DataNotFoundError, DataNotReadableError, DownloadError,
+from .. import config
+from ..errors import (CacheNotWritableError, ChecksumError, DataNotFoundError, DataNotReadableError, DownloadError,
                      WorkshopError)
-from .files import atomic_write
+from ..files import atomic_write
 from .registry import get_dataset
 from .transport import TransferError, clean_stale, copy_stream, deadline_for, hold, transient, urllib_transport
 from .verify import current_user, describe, problem, sha256sum
@@ -62,7 +62,7 @@ def locate(remote, data_dir=None):
     """Decide: look for a verified copy of ``remote`` without touching the network.
 
     Args:
-        remote: A :class:`~helpers.registry.RemoteFile`.
+        remote: A :class:`~helpers.data.registry.RemoteFile`.
         data_dir: Optional directory searched first.
 
     Returns:
@@ -153,7 +153,7 @@ def download(remote, dest_dir, transport=None):
     Args:
         remote: The file to fetch; its ``filename`` may hold a subfolder (created as needed).
         dest_dir: A writable directory (created if needed).
-        transport: ``transport(url, timeout)``, see :mod:`helpers.transport`; default urllib.
+        transport: ``transport(url, timeout)``, see :mod:`helpers.data.transport`; default urllib.
 
     Returns:
         Path: the verified file.

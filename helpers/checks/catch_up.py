@@ -1,8 +1,13 @@
-"""Run a solution notebook's own cells into a namespace: the engine behind catching up.
+"""Catching up: run a solution notebook's own cells into a namespace, up to a question.
 
-A learner who falls behind, or restarted the kernel, can have the solution's cells run in their
-namespace up to a question; the benchmark takes the notebooks' data splits the same way, so it
-can never compare on different data than the notebook::
+A learner who fell behind, or whose kernel restarted, runs the Setup cell and then::
+
+    q3.catch_up()                    # or: helpers.catch_up("04", "q3")
+
+The solution's cells run, up to and including the cell that checks ``q3``, in the learner's own
+namespace and in quick mode; then one message lists the variables it defined or replaced, so the
+learner can carry on from the next cell.  The benchmark takes the notebooks' data splits with the
+same engine, :func:`run_solution_cells`, so it never compares on other data than the notebook::
 
     ns = run_solution_cells("05_abalone_regression", until="## Model", quick=True)
     ns["x_train"].shape
@@ -13,6 +18,7 @@ injects them); checks (``qN.check()``), the run summary (``run.finish``) and cel
 """
 
 import contextlib
+import inspect
 import io
 import json
 import os
@@ -20,12 +26,13 @@ import re
 import sys
 from pathlib import Path
 
-from . import context
-from .errors import NotebookSourceError
+from .. import blanks
+from ..errors import NotebookSourceError
+from ..paths import solutions_dir
+from ..run import state
 
-__all__ = ["SOLUTIONS", "solution_path", "code_cells", "run_solution_cells"]
+__all__ = ["solution_path", "code_cells", "run_solution_cells", "catch_up", "changed_names", "summary"]
 
-SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
 _CHECK_LINE = re.compile(r"^\s*q\d+\.(check|hint|solution)\(\)\s*(#.*)?$", re.MULTILINE)
 
 
@@ -36,9 +43,10 @@ def solution_path(notebook):
         NotebookSourceError: no solution notebook matches; the message lists the valid names.
     """
     stem = Path(str(notebook)).stem
-    matches = sorted(p for p in SOLUTIONS.glob("*.ipynb") if p.stem == stem or p.stem.split("_")[0] == stem)
+    folder = solutions_dir()
+    matches = sorted(p for p in folder.glob("*.ipynb") if p.stem == stem or p.stem.split("_")[0] == stem)
     if len(matches) != 1:
-        names = ", ".join(p.stem for p in sorted(SOLUTIONS.glob("*.ipynb"))) or f"none in {SOLUTIONS}"
+        names = ", ".join(p.stem for p in sorted(folder.glob("*.ipynb"))) or f"none in {folder}"
         raise NotebookSourceError(f"No single solution notebook matches {notebook!r}. Valid names: {names}. "
                                   f"Fix: use one of them, e.g. catch_up(\"04\", \"q3\").")
     return matches[0]
@@ -99,7 +107,7 @@ def run_solution_cells(notebook, until=None, namespace=None, params=None, quick=
     os.environ["WORKSHOP_QUICK"] = "1" if quick else "0"
     sys.argv = [f"{name}.py"]  # a plain process must not read the caller's command line as parameters
     try:
-        with context.muted(), contextlib.redirect_stdout(io.StringIO()):
+        with state.muted(), contextlib.redirect_stdout(io.StringIO()):
             for index, kind, source, tags in cells[:stop]:
                 if kind != "code" or "test-only" in tags or "run.finish(" in source:
                     continue
@@ -114,3 +122,74 @@ def run_solution_cells(notebook, until=None, namespace=None, params=None, quick=
         else:
             os.environ["WORKSHOP_QUICK"] = saved_env
     return namespace
+
+
+_SHOWN = 24
+
+
+def _is_data(name, value):
+    return not name.startswith("_") and type(value).__name__ != "module" and name not in ("In", "Out", "exit", "quit")
+
+
+def changed_names(before, namespace):
+    """Names that are new in ``namespace`` or bound to another object than in ``before`` (a dict of ids)."""
+    return [name for name, value in namespace.items()
+            if _is_data(name, value) and before.get(name) != id(value)]
+
+
+def summary(notebook, question, names):
+    """The one message shown after catching up, in Markdown."""
+    shown = ", ".join(f"`{n}`" for n in names[:_SHOWN]) or "nothing"
+    more = f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else ""
+    if question is None:
+        return f"Caught up: ran the whole solution of {notebook} in quick mode. Defined or replaced: {shown}{more}."
+    return (f"Caught up: ran the solution of {notebook} up to and including `{question}`, in quick mode. "
+            f"Defined or replaced: {shown}{more}. Carry on with the cell after `{question}.check()`.")
+
+
+def catch_up(notebook, question=None, namespace=None, params=None):
+    """Run the solution of ``notebook`` up to and including ``question`` in your kernel (quick mode).
+
+    Your variables of the same names (e.g. your own ``model``) are replaced by the solution's.
+
+    Args:
+        notebook: ``"04"`` or ``"04_cnn_mnist"``.
+        question: ``"q3"`` (through the cell that checks it), or None for the whole notebook.
+        namespace: Where to run; default the Jupyter kernel's namespace (or the caller's globals in
+            a script or test).
+        params: Values replacing the parameters cell's, e.g. ``{"epochs": 2}``.
+
+    Returns:
+        list[str]: the names defined or replaced (None in a Jupyter kernel, so nothing extra is printed).
+
+    Raises:
+        NotebookSourceError: an unknown notebook or question; the message lists the valid ones.
+    """
+    if namespace is None:
+        namespace = _learner_namespace(inspect.currentframe().f_back)
+    name = solution_path(notebook).stem
+    before = {key: id(value) for key, value in namespace.items()}
+    _say(f"Catching up: running the solution of {name} up to {question or 'the end'} in quick mode…")
+    run_solution_cells(name, until=question, namespace=namespace, params=params, quick=True)
+    names = changed_names(before, namespace)
+    for defined in names:
+        blanks.forget(defined)
+    _say(summary(name, question, names))
+    return None if state.in_kernel() else names
+
+
+def _learner_namespace(frame):
+    if state.in_kernel():
+        from IPython import get_ipython
+
+        return get_ipython().user_ns
+    return frame.f_globals if frame is not None else {}
+
+
+def _say(message):
+    if state.in_kernel():
+        from IPython.display import display
+
+        display({"text/markdown": message, "text/plain": message}, raw=True)
+    else:
+        print(message)

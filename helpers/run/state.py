@@ -3,10 +3,10 @@
 * :func:`in_kernel`: a Jupyter kernel (JupyterLab, nbval, papermill, nbclient) or a plain script.
 * :func:`notebook_name`: the name the notebook gave itself in ``helpers.setup("04_cnn_mnist", ...)``,
   else a script's file stem, else Jupyter's session name, else ``"notebook"``.
-* :func:`quick_mode` resolves the mode with the one parameter resolver (:mod:`helpers.params`);
+* :func:`quick_mode` resolves the mode with the one parameter resolver (:mod:`helpers.run.params`);
   :func:`is_quick` returns what ``setup`` decided; :func:`set_mode` sets it (setup and tests use it).
 * :func:`active_run` is the run that ``helpers.setup`` started, so lower modules (figures) can record
-  into it without importing :mod:`helpers.runtime`.
+  into it without importing :mod:`helpers.run.setup`.
 """
 
 import contextlib
