@@ -30,18 +30,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 
 
-def _versions():
-    from importlib import metadata
-
-    out = {"python": platform.python_version()}
-    for dist in ("tensorflow", "keras", "numpy", "scikit-learn"):
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            continue
-    return out
-
-
 def targets(res, quick):
     """The issue's quick-mode targets, each as (text, measured, met)."""
     out = []
@@ -137,7 +125,7 @@ def main(argv=None):
     mode = "tiny" if args.tiny else ("quick" if quick else "full")
     sys.path.insert(0, str(ROOT))
     import helpers
-    from helpers.run.device import import_tensorflow
+    from helpers.run.device import import_tensorflow, versions
 
     from . import measure, scale
 
@@ -145,7 +133,7 @@ def main(argv=None):
     res = {"mode": mode, "machine": {
         "platform": f"{platform.system()} {platform.machine()}", "cpus": len(os.sched_getaffinity(0)),
         "threads": tf.config.threading.get_intra_op_parallelism_threads() or "TensorFlow default",
-        "device": helpers.device_report(tf).replace("\n", "; "), "versions": _versions(),
+        "device": helpers.device_report(tf).replace("\n", "; "), "versions": versions(),
         "memory_gib": _memory_gib()}, "load": {"start": measure.machine_load()}}
     if args.dataset:
         res["dataset"] = args.dataset

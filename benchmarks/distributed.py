@@ -135,9 +135,9 @@ def markdown(res):
 def main(out, tiny=False):
     """Measure, write ``results-distributed[-tiny].{md,json}`` in ``out``, print the report."""
     sys.path.insert(0, str(ROOT))
-    from importlib import metadata
+    from helpers.run.device import versions as installed
 
-    versions = ", ".join(f"{d} {metadata.version(d)}" for d in ("tensorflow", "keras"))
+    versions = ", ".join(f"{d} {v}" for d, v in installed(("tensorflow", "keras")).items() if d != "python")
     mode = "tiny" if tiny else "quick"
     res = {"mode": mode, "machine": f"{platform.system()} {platform.machine()}, {len(os.sched_getaffinity(0))} CPU "
                                     f"cores usable", "versions": versions,

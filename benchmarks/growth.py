@@ -70,7 +70,7 @@ def _worker(size, epochs, dataset, quick):
     before = _memory()
     reset = _reset_peak()
     model.fit(train_ds, epochs=epochs, verbose=0, shuffle=False,
-              callbacks=[epoch_timer(seconds), _cpu_timer(cpu_seconds)])
+              callbacks=[epoch_timer(seconds, cpu_seconds)])
     after = _memory()
     return {"size": size, "epochs": epochs, "epoch_seconds": seconds, "epoch_cpu_seconds": cpu_seconds,
             "batch_size": ns["batch_size"], "images_mib": round(x_train.nbytes / 2**20, 1),
@@ -99,20 +99,6 @@ def _reset_peak():
         return True
     except OSError:
         return False
-
-
-def _cpu_timer(sink):
-    """A Keras callback appending each epoch's CPU seconds (all threads of this process) to ``sink``."""
-    import keras
-
-    class CpuTimer(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            self._start = time.process_time()
-
-        def on_epoch_end(self, epoch, logs=None):
-            sink.append(round(time.process_time() - self._start, 3))
-
-    return CpuTimer()
 
 
 def measure_size(size, epochs=3, dataset="fashion", quick=False, timeout=1800):

@@ -106,34 +106,14 @@ def keras_numpy(variable):
     return keras.ops.convert_to_numpy(variable)
 
 
-def _epoch_timer():
-    import keras
-
-    class EpochTimer(keras.callbacks.Callback):
-        """Appends each epoch's training time, without the validation pass, to ``seconds``."""
-
-        def __init__(self, seconds):
-            super().__init__()
-            self.seconds = seconds
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = self.end = time.perf_counter()
-
-        def on_train_batch_end(self, batch, logs=None):
-            self.end = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.seconds.append(self.end - self.start)
-
-    return EpochTimer
-
-
 def train_fit(strategy, model, data, args, epochs, global_batch, timer):
     """``model.fit`` with the callbacks a preemptible batch job needs; returns (first epoch, per-epoch losses)."""
     import keras
 
     (x_train, y_train), (x_val, y_val), _ = data
-    backup, EpochTimer = args.run_dir / "backup", _epoch_timer()
+    from helpers.run.summary import epoch_timer
+
+    backup = args.run_dir / "backup"
     callbacks = [
         # resume here after preemption; deleted on success. double_checkpoint: a job killed while writing the
         # backup leaves a broken file; the restarted job then falls back to the previous epoch's copy.
@@ -141,7 +121,7 @@ def train_fit(strategy, model, data, args, epochs, global_batch, timer):
         keras.callbacks.ModelCheckpoint(str(args.run_dir / "best.keras"), monitor="val_accuracy", save_best_only=True),
         keras.callbacks.TensorBoard(str(args.run_dir / "logs")),
         keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=2),
-        EpochTimer(timer),
+        epoch_timer(timer, training_only=True),  # training time per epoch, without the validation pass
     ]
     history = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=epochs,
                         batch_size=global_batch, callbacks=callbacks, verbose=2)

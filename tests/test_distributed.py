@@ -17,7 +17,7 @@ from distributed_tools import ROOT, TRAINER, clean_env, wait_all, workers
 from runs import script_run
 from helpers import distribute
 from helpers.errors import ConfigError, DeviceConfigError
-from helpers.questions import nb06_distributed
+from helpers.data.images import floor_for
 
 SBATCH = {"multinode": ROOT / "hpc" / "slurm-multinode.sbatch", "multigpu": ROOT / "hpc" / "slurm-multigpu.sbatch"}
 
@@ -29,7 +29,7 @@ def test_mirrored_fit_on_two_logical_cpus_reaches_the_single_device_floor(tmp_pa
     run = script_run(tmp_path_factory, ROOT / "solutions" / "06_distributed.ipynb")
     assert run.returncode == 0, (run.stdout[-3000:], run.stderr[-3000:])
     s = run.summary
-    floor = nb06_distributed.QUICK_FLOOR if s["mode"] == "quick" else nb06_distributed.FULL_FLOOR
+    floor = floor_for("06_distributed", "mnist", s["mode"] == "quick")
     gpus = distribute.tensorflow().config.list_physical_devices("GPU")
     assert s["metrics"]["replicas"] == (len(gpus) or 2), s["metrics"]  # every GPU, else cpu_devices = 2
     assert s["metrics"]["test_accuracy"] >= floor, s["metrics"]  # the floor notebook 04's single-device CNN meets

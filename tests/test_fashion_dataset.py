@@ -14,6 +14,7 @@ from runs import script_run
 from helpers.run import state
 from helpers.run import params
 from helpers.checks.question import CORRECT, INCORRECT
+from helpers.data.images import floor_for
 from helpers.errors import ConfigError, WorkshopError
 from helpers.questions import nb03_fnn_mnist, nb04_cnn_mnist
 from helpers.run.setup import Run
@@ -78,7 +79,8 @@ def with_accuracy(accuracy, n=1000):
 @pytest.mark.parametrize("module", [nb03_fnn_mnist, nb04_cnn_mnist], ids=["03", "04"])
 def test_accuracy_floors_depend_on_the_dataset_of_the_run(module):
     q4 = module.q4
-    full = module.FLOORS
+    full = {name: {"quick": floor_for(q4.notebook, name, True), "full": floor_for(q4.notebook, name, False)}
+            for name in ("mnist", "fashion")}
     assert full["fashion"]["full"] < full["mnist"]["full"] and full["fashion"]["quick"] < full["mnist"]["quick"]
     x = np.zeros((1000, 28, 28, 1))
     for mode, quick in (("quick", True), ("full", False)):
@@ -110,8 +112,8 @@ def test_fnn_script_runs_on_fashion_mnist_with_dataset_option(tmp_path_factory):
     assert summary["run_id"].startswith("03_fnn_mnist-quick-") and run.summaries[0].name == f"{summary['run_id']}.json"
     assert "q4 · Correct" in run.stdout and "Fashion-MNIST" in run.stdout  # the Fashion-MNIST floor was checked
     accuracy = summary["metrics"]["test_accuracy"]
-    floor = nb03_fnn_mnist.FLOORS["fashion"]["quick"]
-    assert floor <= accuracy < nb03_fnn_mnist.FLOORS["mnist"]["quick"], accuracy  # clothing is harder than digits
+    floor = floor_for("03_fnn_mnist", "fashion", True)
+    assert floor <= accuracy < floor_for("03_fnn_mnist", "mnist", True), accuracy  # clothing is harder than digits
     figures = {f["name"]: f for f in summary["figures"]}
     assert "fashion" in figures["digits"]["suptitle"]
     # class names, not label numbers, in the one-prediction panel and on the confusion matrix

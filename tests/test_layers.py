@@ -16,7 +16,7 @@ PACKAGE = ROOT / "helpers"
 FLOORS = {
     "errors": 0, "run": 0, "data": 0, "checks": 0,  # the wings' __init__ files import nothing
     "config": 1, "files": 1, "blanks": 1, "data.registry": 1, "data.verify": 1,
-    "paths": 2, "run.params": 2, "data.transport": 2,
+    "paths": 2, "run.params": 2, "data.transport": 2, "data.images": 1,
     "run.state": 3,
     "data.fetch": 4, "run.device": 4,
     "data.loaders": 5, "run.summary": 5, "plotting": 5, "checks.feedback": 5, "distribute": 5, "checks.catch_up": 5,

@@ -66,6 +66,6 @@ def test_papermill_parameters_take_effect_and_the_summary_is_named_after_the_not
     figures = {f["name"]: f for f in summary["figures"]}
     assert "of fashion" in figures["examples"]["suptitle"] and figures["examples"]["alt"]
     accuracy = summary["metrics"]["test_accuracy"]
-    from helpers.questions.nb04_cnn_mnist import FLOORS
+    from helpers.data.images import floor_for
 
-    assert FLOORS["fashion"]["quick"] <= accuracy < FLOORS["mnist"]["quick"], accuracy
+    assert floor_for("04_cnn_mnist", "fashion", True) <= accuracy < floor_for("04_cnn_mnist", "mnist", True), accuracy

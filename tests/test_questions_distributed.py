@@ -8,8 +8,8 @@ import pytest
 
 from helpers import ____
 from helpers.checks.question import CORRECT, INCORRECT, NOT_ATTEMPTED
+from helpers.data.images import floor_for
 from helpers.run.state import set_mode
-from helpers.questions import nb06_distributed as nb06
 from helpers.questions.nb06_distributed import q1, q2, q3, q4, q5
 
 QUESTIONS = [q1, q2, q3, q4, q5]
@@ -145,7 +145,8 @@ def test_accuracy_floor_is_the_single_device_one(monkeypatch):
     set_mode(True)
     y = np.arange(200) % 10
     x = np.zeros((200, 28, 28, 1))
-    assert nb06.QUICK_FLOOR == 0.97 and nb06.FULL_FLOOR == 0.99  # notebook 04's floors
+    assert floor_for("06_distributed", "mnist", True) == floor_for("04_cnn_mnist", "mnist", True)  # 04's floor
+    assert floor_for("06_distributed", "mnist", False) == floor_for("04_cnn_mnist", "mnist", False)
     assert outcome(q5, model=FakeModel(y), x_test=x, y_test=y) == CORRECT
     wrong = y.copy()
     wrong[:8] += 1  # 96 %

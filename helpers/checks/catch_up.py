@@ -21,15 +21,13 @@ import contextlib
 import inspect
 import io
 import json
-import os
 import re
-import sys
 from pathlib import Path
 
 from .. import blanks
 from ..errors import NotebookSourceError
 from ..paths import solutions_dir
-from ..run import state
+from ..run import params as run_params, state
 
 __all__ = ["solution_path", "code_cells", "run_solution_cells", "catch_up", "changed_names", "summary"]
 
@@ -103,24 +101,14 @@ def run_solution_cells(notebook, until=None, namespace=None, params=None, quick=
     cells = code_cells(notebook)
     stop = _stop_index(cells, until, name)
     namespace = {"__name__": "__main__"} if namespace is None else namespace
-    saved_env, saved_argv = os.environ.get("WORKSHOP_QUICK"), sys.argv
-    os.environ["WORKSHOP_QUICK"] = "1" if quick else "0"
-    sys.argv = [f"{name}.py"]  # a plain process must not read the caller's command line as parameters
-    try:
-        with state.muted(), contextlib.redirect_stdout(io.StringIO()):
-            for index, kind, source, tags in cells[:stop]:
-                if kind != "code" or "test-only" in tags or "run.finish(" in source:
-                    continue
-                code = compile(_CHECK_LINE.sub("pass", source), f"<{name}, cell {index}>", "exec")
-                exec(code, namespace)  # noqa: S102  (the kit's own solution notebook)
-                if "parameters" in tags and params:
-                    namespace.update(params)
-    finally:
-        sys.argv = saved_argv
-        if saved_env is None:
-            os.environ.pop("WORKSHOP_QUICK", None)
-        else:
-            os.environ["WORKSHOP_QUICK"] = saved_env
+    with run_params.forced(quick=bool(quick)), state.muted(), contextlib.redirect_stdout(io.StringIO()):
+        for index, kind, source, tags in cells[:stop]:
+            if kind != "code" or "test-only" in tags or "run.finish(" in source:
+                continue
+            code = compile(_CHECK_LINE.sub("pass", source), f"<{name}, cell {index}>", "exec")
+            exec(code, namespace)  # noqa: S102  (the kit's own solution notebook)
+            if "parameters" in tags and params:
+                namespace.update(params)
     return namespace
 
 

@@ -17,19 +17,10 @@ in it becomes an *uncheckable* outcome naming the call and its input shapes; a r
 
 import numpy as np
 
+from ..data.images import floor_for, image_set
 from .question import Question, describe_value
-from ..run.state import active_run, is_quick
 
-__all__ = ["FunctionQuestion", "ValueQuestion", "AccuracyQuestion", "run_dataset"]
-
-#: How the checks name the data sets of the ``dataset`` parameter.
-DATASET_NAMES = {"mnist": "MNIST", "fashion": "Fashion-MNIST"}
-
-
-def run_dataset():
-    """The ``dataset`` parameter of the current run (``"mnist"`` when the run has none)."""
-    params = getattr(active_run(), "params", None) or {}
-    return params.get("dataset") or "mnist"
+__all__ = ["FunctionQuestion", "ValueQuestion", "AccuracyQuestion"]
 
 
 class FunctionQuestion(Question):
@@ -93,19 +84,19 @@ class ValueQuestion(Question):
 class AccuracyQuestion(Question):
     """A trained classifier reaches its test-accuracy floor, which depends on the data set and the mode.
 
-    Subclasses set ``floors``, ``{dataset: {"quick": floor, "full": floor}}``, and may set ``advice``,
-    a sentence added to the failure message.  Labels may be integers or one-hot rows.
+    The floor is the notebook's row in the table of image data sets (:func:`helpers.data.images.floor_for`),
+    for the run being judged (``self.run``: its mode and ``dataset``).  Subclasses may set ``advice``, a
+    sentence added to the failure message.  Labels may be integers or one-hot rows.
     """
 
     variables = ("model", "x_test", "y_test")
-    floors = {}
     advice = ""
 
     def check_values(self, model, x_test, y_test):
         self.expect(hasattr(model, "predict"), f"`model` should be your trained Keras model; it is "
                                                f"{describe_value(model)}.")
-        mode, dataset = ("quick" if is_quick() else "full"), run_dataset()
-        floor = self.floors.get(dataset, self.floors["mnist"])[mode]
+        mode, dataset = self.run.mode, self.run.dataset
+        floor = floor_for(self.notebook, dataset, self.run.quick)
         labels = np.asarray(y_test)
         labels = labels.argmax(axis=1) if labels.ndim == 2 else labels
         predicted = np.asarray(self.call(model.predict, x_test, verbose=0, what="model.predict(x_test)"))
@@ -113,7 +104,7 @@ class AccuracyQuestion(Question):
                     f"Expected one row of class probabilities per test image; the model gave shape "
                     f"{predicted.shape} for {len(labels)} images.")
         accuracy = float(np.mean(predicted.argmax(axis=1) == labels))
-        where = f"{DATASET_NAMES.get(dataset, dataset)}, {mode} mode"
+        where = f"{image_set(dataset).title}, {mode} mode"
         self.expect(accuracy >= floor, f"Test accuracy is {accuracy:.1%}; it should be at least {floor:.0%} "
                                        f"({where}).{' ' + self.advice if self.advice else ''}")
         return f"Test accuracy {accuracy:.1%} (floor {floor:.0%}, {where})."

@@ -42,6 +42,7 @@ import numpy as np
 
 from .. import config
 from ..run import state
+from ..run.state import run_facts
 from ..blanks import ____, Placeholder, blank_names, describe, where
 from ..errors import BlankNotFilledError, CheckFailedError, WorkshopError
 
@@ -123,6 +124,7 @@ class Question:
         self.name = name
         self.title = title
         self.last_result = None
+        self.run = None  # the RunFacts of the evaluation in progress (set by evaluate)
 
     def __repr__(self):
         return (f"<{self.name}: {self.title}. Use {self.name}.check(), {self.name}.hint(), {self.name}.solution(), "
@@ -192,8 +194,16 @@ class Question:
         return value
 
     # -- for learners ---------------------------------------------------------
-    def evaluate(self, namespace=None, **values):
-        """Check without displaying or raising; returns a :class:`Result`."""
+    def evaluate(self, namespace=None, run=None, **values):
+        """Check without displaying or raising; returns a :class:`Result`.
+
+        Args:
+            namespace: Where the learner's variables are (a notebook's globals).
+            run: What the check may depend on, the mode and the ``dataset`` parameter: a ``Run`` from
+                ``helpers.setup`` or a :class:`RunFacts`; default the current run (:func:`run_facts`).
+            **values: Variables given directly; they win over ``namespace``.
+        """
+        self.run = run_facts(run)
         namespace = dict(namespace or {})
         namespace.update(values)
         blanks = blank_names(namespace, self.variables)
@@ -226,11 +236,14 @@ class Question:
                                        f"question asks for? (`{self.name}.hint()` helps.)", exc)
         return Result(CORRECT, note or "Well done.")
 
-    def check(self, **values):
-        """Check your answer, read from your notebook's variables (or passed as keywords)."""
+    def check(self, run=None, **values):
+        """Check your answer, read from your notebook's variables (or passed as keywords).
+
+        ``run`` says which mode and data set to judge by (default: the run that ``helpers.setup`` started).
+        """
         caller = inspect.currentframe().f_back
         namespace = {**caller.f_globals, **caller.f_locals} if caller else {}
-        result = self.evaluate(namespace, **values)
+        result = self.evaluate(namespace, run=run, **values)
         self.last_result = result
         _show(self.name, result.outcome, result.message)
         if not result.correct and _must_raise():

@@ -18,7 +18,8 @@ import numpy as np
 
 from ..run import state
 from .fetch import fetch
-from ..errors import CorruptDataError, UnknownDatasetError
+from .images import IMAGE_SETS, image_set
+from ..errors import CorruptDataError
 
 __all__ = ["load_images", "load_mnist", "load_fashion_mnist", "load_abalone", "read_idx", "quick_split",
            "CLASS_NAMES", "ABALONE_COLUMNS", "QUICK_TRAIN", "QUICK_TEST", "QUICK_SEED"]
@@ -27,12 +28,8 @@ QUICK_TRAIN = 8000
 QUICK_TEST = 2000
 QUICK_SEED = 2024
 
-#: Class names by data set, indexed by label.
-CLASS_NAMES = {
-    "mnist": [str(digit) for digit in range(10)],
-    "fashion": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
-}
+#: Class names by image data set, indexed by label (from the one table, :data:`helpers.data.images.IMAGE_SETS`).
+CLASS_NAMES = {name: list(row.class_names) for name, row in IMAGE_SETS.items()}
 
 ABALONE_COLUMNS = [
     "sex", "length", "diameter", "height",
@@ -140,9 +137,10 @@ def load_mnist(quick=None, data_dir=None):
     Raises:
         CorruptDataError: a file passed its checksum but does not hold what MNIST holds.
     """
+    row = IMAGE_SETS["mnist"]
     if _is_quick(quick):
-        return _quick(*_idx_pair("mnist-quick", *fetch("mnist-quick", data_dir)))
-    (path,) = fetch("mnist", data_dir)
+        return _quick(*_idx_pair(row.quick_source, *fetch(row.quick_source, data_dir)))
+    (path,) = fetch(row.full_source, data_dir)
     keys = ("x_train", "y_train", "x_test", "y_test")
     with np.load(path, allow_pickle=False) as npz:
         if set(keys) - set(npz.files):
@@ -171,20 +169,18 @@ def load_fashion_mnist(quick=None, data_dir=None):
     Returns:
         Images as uint8 arrays of shape (n, 28, 28), labels as uint8 arrays of shape (n,) with values 0–9.
     """
-    test = fetch("fashion-mnist", data_dir, files=[_FASHION + "t10k-images-idx3-ubyte.gz",
-                                                   _FASHION + "t10k-labels-idx1-ubyte.gz"])
+    row = IMAGE_SETS["fashion"]
+    test = fetch(row.quick_source, data_dir, files=[_FASHION + "t10k-images-idx3-ubyte.gz",
+                                                    _FASHION + "t10k-labels-idx1-ubyte.gz"])
     if _is_quick(quick):
-        return _quick(*_idx_pair("fashion-mnist", *test))
-    train = fetch("fashion-mnist", data_dir, files=[_FASHION + "train-images-idx3-ubyte.gz",
+        return _quick(*_idx_pair(row.quick_source, *test))
+    train = fetch(row.full_source, data_dir, files=[_FASHION + "train-images-idx3-ubyte.gz",
                                                     _FASHION + "train-labels-idx1-ubyte.gz"])
-    return _idx_pair("fashion-mnist", *train), _idx_pair("fashion-mnist", *test)
-
-
-_LOADERS = {"mnist": load_mnist, "fashion": load_fashion_mnist}
+    return _idx_pair(row.full_source, *train), _idx_pair(row.full_source, *test)
 
 
 def load_images(name, quick=None, data_dir=None):
-    """Load an image data set by name: ``"mnist"`` (digits) or ``"fashion"`` (Fashion-MNIST).
+    """Load an image data set by name, a row of :data:`helpers.data.images.IMAGE_SETS`: ``"mnist"`` or ``"fashion"``.
 
     Both give ``(x_train, y_train), (x_test, y_test)`` with uint8 images (n, 28, 28) and uint8 labels 0–9,
     the same in quick and full mode; ``CLASS_NAMES[name]`` names the labels.
@@ -192,10 +188,7 @@ def load_images(name, quick=None, data_dir=None):
     Raises:
         UnknownDatasetError: ``name`` is not one of them.
     """
-    if name not in _LOADERS:
-        raise UnknownDatasetError(f"Unknown image data set {name!r}. Valid names: {', '.join(_LOADERS)}. "
-                                  f"Fix: pass \"mnist\" or \"fashion\".")
-    return _LOADERS[name](quick=quick, data_dir=data_dir)
+    return globals()[image_set(name).loader](quick=quick, data_dir=data_dir)
 
 
 def load_abalone(data_dir=None):

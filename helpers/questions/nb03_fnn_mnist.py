@@ -4,7 +4,7 @@
 * ``q2`` ``model``: 28×28 input, flattened, Dense(256, ReLU), Dropout(0.2), a probability for each of the 10 digits.
 * ``q3`` ``model`` compiled with Adam, the accuracy metric and the cross-entropy that fits one-hot labels.
 * ``q4`` the trained ``model`` reaches an accuracy floor on ``x_test``/``y_test`` (measured here; the floor
-  depends on the mode and the run's ``dataset``, :data:`FLOORS`).
+  depends on the mode and the run's ``dataset``: the table :data:`helpers.data.images.IMAGE_SETS`).
 * ``q5`` ``regularized_model``: ``big_model``'s layers with an L2 weight penalty and Dropout on *each* hidden layer.
 
 Every check accepts what the rest of the notebook can work with: a Functional model, an
@@ -19,12 +19,6 @@ from ..checks.question import Question, describe_value
 from ..checks.kinds import AccuracyQuestion
 
 __all__ = ["q1", "q2", "q3", "q4", "q5"]
-
-QUICK_FLOOR = 0.93
-FULL_FLOOR = 0.97
-#: Test-accuracy floor per data set and mode (MNIST's are QUICK_FLOOR and FULL_FLOOR).
-FLOORS = {"mnist": {"quick": QUICK_FLOOR, "full": FULL_FLOOR}, "fashion": {"quick": 0.80, "full": 0.87}}
-
 
 
 def _expect_model(question, model, name="model"):
@@ -156,7 +150,6 @@ class TestAccuracy(AccuracyQuestion):
     solution_text = ("history = model.fit(x_train, y_train_onehot, validation_data=(x_val, y_val_onehot),\n"
                      "                    epochs=epochs, batch_size=batch_size, verbose=2)")
 
-    floors = FLOORS
     advice = "Train longer, or check the preprocessing of the test images."
 
 class Regularized(Question):

@@ -5,7 +5,7 @@ return NumPy arrays (the cells below call ``.shape`` and ``.astype`` on them); t
 Sequential or Functional, with ``Dense(10)`` + ``Softmax()`` or global pooling instead of
 ``Flatten`` (the filter and feature-map cells find the first ``Conv2D`` layer by type), and must
 scale the 0–255 bytes the notebook feeds it (a ``Rescaling`` layer).  The accuracy floor depends
-on the mode and on the ``dataset`` parameter of the run (:data:`FLOORS`).
+on the mode and on the ``dataset`` parameter of the run (:data:`helpers.data.images.IMAGE_SETS`).
 """
 
 import numpy as np
@@ -15,10 +15,6 @@ from ..checks.question import Question, describe_value
 from ..checks.kinds import AccuracyQuestion, FunctionQuestion
 
 __all__ = ["q1", "q2", "q3", "q4", "q5"]
-
-#: Test-accuracy floor per data set and mode: Fashion-MNIST is much harder than MNIST.
-FLOORS = {"mnist": {"quick": 0.97, "full": 0.99}, "fashion": {"quick": 0.85, "full": 0.91}}
-
 
 
 def _reference_conv(image, kernel):
@@ -129,7 +125,7 @@ class BuildCNN(Question):
 
 
 class TestAccuracy(AccuracyQuestion):
-    """The trained CNN reaches the accuracy floor (:data:`FLOORS`) on the held-out test images."""
+    """The trained CNN reaches the accuracy floor (the table of image data sets) on the held-out test images."""
 
     variables = ("model", "x_test", "y_test")
     hint_text = ["Train a few more epochs, and let the model scale the bytes to [0, 1] (a Rescaling layer).",
@@ -137,7 +133,6 @@ class TestAccuracy(AccuracyQuestion):
     solution_text = ("history = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=epochs, "
                      "batch_size=batch_size)")
 
-    floors = FLOORS
     advice = ""
 
 class Reload(Question):

@@ -10,9 +10,6 @@ from ..checks.kinds import AccuracyQuestion
 
 __all__ = ["q1", "q2", "q3", "q4", "q5"]
 
-#: Test-accuracy floors: the single-device CNN of notebook 04 reaches them, so the mirrored one must too.
-QUICK_FLOOR, FULL_FLOOR = 0.97, 0.99
-
 
 class GlobalBatch(Question):
     """``global_batch_size`` and ``scaled_learning_rate`` from the per-replica values and the strategy."""
@@ -100,7 +97,6 @@ class TestAccuracy(AccuracyQuestion):
                  "A much larger global batch needs the scaled learning rate: did you compile with it?"]
     solution_text = ("history = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=epochs,\n"
                      "                    batch_size=global_batch_size, callbacks=callbacks, verbose=2)")
-    floors = {"mnist": {"quick": QUICK_FLOOR, "full": FULL_FLOOR}}
     advice = "The single-device CNN of notebook 04 reaches it."
 
 

@@ -9,7 +9,31 @@ import shutil
 import subprocess
 import sys
 
-__all__ = ["quiet_stderr", "import_tensorflow", "nvidia_smi", "gpu_info", "enable_memory_growth", "device_report"]
+__all__ = ["quiet_stderr", "import_tensorflow", "nvidia_smi", "gpu_info", "enable_memory_growth", "device_report",
+           "versions"]
+
+#: The distributions a run summary and a benchmark report name.
+VERSIONED = ("tensorflow", "keras", "numpy", "scikit-learn")
+
+
+def versions(dists=VERSIONED):
+    """The versions of Python and of the installed distributions among ``dists``, e.g. ``{"python": "3.11.7",
+    "tensorflow": "2.21.0", ...}``; missing ones are left out, and ``tensorflow-cpu`` counts as ``tensorflow``.
+
+    The one answer to "which versions ran this" for summaries, benchmarks and ``doctor``.
+    """
+    import platform
+    from importlib import metadata
+
+    out = {"python": platform.python_version()}
+    for dist in dists:
+        for name in (dist, f"{dist}-cpu") if dist == "tensorflow" else (dist,):
+            try:
+                out[dist] = metadata.version(name)
+                break
+            except metadata.PackageNotFoundError:
+                continue
+    return out
 
 
 @contextlib.contextmanager

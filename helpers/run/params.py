@@ -20,14 +20,16 @@ the kernel's ``-f <connection file>``.
 """
 
 import argparse
+import contextlib
 import math
 import os
 import sys
 
 from .. import config
+from ..data.images import IMAGE_SETS
 from ..errors import ConfigError
 
-__all__ = ["KNOWN", "RANGES", "CHOICES", "env_name", "option_name", "build_parser", "resolve"]
+__all__ = ["KNOWN", "RANGES", "CHOICES", "env_name", "option_name", "build_parser", "resolve", "forced"]
 
 #: Parameters with a fixed type and help text.  Others take the type of their default.
 KNOWN = {
@@ -36,7 +38,7 @@ KNOWN = {
     "epochs": (int, "training epochs (default: the notebook's quick/full choice)"),
     "batch_size": (int, "mini-batch size"),
     "learning_rate": (float, "the optimizer's learning rate"),
-    "dataset": (str, "image data set: mnist (handwritten digits) or fashion (Fashion-MNIST clothing)"),
+    "dataset": (str, "image data set: " + " or ".join(f"{name} ({row.about})" for name, row in IMAGE_SETS.items())),
     "figures_dir": (str, "folder where a script saves its figures (default ./figures)"),
     "output_dir": (str, "folder where a script writes its JSON summary (default ./outputs)"),
 }
@@ -52,7 +54,28 @@ RANGES = {
 #: Parameters every script accepts, even when the notebook does not pass them to setup().
 ALWAYS = ("quick", "seed", "figures_dir", "output_dir")
 #: Parameters that take one of a few values, checked whatever their source (cell, environment, command line).
-CHOICES = {"dataset": ("mnist", "fashion")}
+CHOICES = {"dataset": tuple(IMAGE_SETS)}
+
+
+#: Values that win over every source while a :func:`forced` block runs (innermost last).
+_FORCED = []
+
+
+@contextlib.contextmanager
+def forced(**values):
+    """Within this block the resolver takes ``values`` over every other source and reads no command line.
+
+    Catching up replays a solution's cells this way, in quick mode whatever ``WORKSHOP_QUICK`` or a
+    script's own ``--full`` say, without touching ``os.environ`` or ``sys.argv``::
+
+        with params.forced(quick=True):
+            helpers.setup("04_cnn_mnist", quick=None)   # quick mode
+    """
+    _FORCED.append(dict(values))
+    try:
+        yield
+    finally:
+        _FORCED.pop()
 
 
 def env_name(name):
@@ -165,7 +188,8 @@ def resolve(cell, argv=None, use_cli=True, prog=None, warn_unknown=True):
         warn_unknown: Print a line about command-line arguments that are not parameters.
 
     Returns:
-        tuple[dict, dict]: the values, and where each came from (``"cell"``, ``"env"``, ``"cli"``).
+        tuple[dict, dict]: the values, and where each came from (``"cell"``, ``"env"``, ``"cli"``, or
+        ``"forced"`` inside a :func:`forced` block, which also leaves the command line unread).
 
     Raises:
         ConfigError: a value (cell or environment) has the wrong type or is out of range (:data:`RANGES`),
@@ -179,8 +203,11 @@ def resolve(cell, argv=None, use_cli=True, prog=None, warn_unknown=True):
         raw = os.environ.get(env_name(name))
         if raw is not None and raw.strip() != "":
             values[name], sources[name] = _convert(_kind(name, default), raw, env_name(name), name), "env"
+    for overrides in _FORCED:
+        for name, value in overrides.items():
+            values[name], sources[name] = value, "forced"
     parser = None
-    if use_cli:
+    if use_cli and not _FORCED:
         parser = build_parser(cell, prog=prog)
         args, unknown = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
         for name, value in vars(args).items():

@@ -5,6 +5,7 @@
   else a script's file stem, else Jupyter's session name, else ``"notebook"``.
 * :func:`quick_mode` resolves the mode with the one parameter resolver (:mod:`helpers.run.params`);
   :func:`is_quick` returns what ``setup`` decided; :func:`set_mode` sets it (setup and tests use it).
+* :func:`run_facts` is what a check judges by (mode and ``dataset``), from a given run or the current one.
 * :func:`active_run` is the run that ``helpers.setup`` started, so lower modules (figures) can record
   into it without importing :mod:`helpers.run.setup`.
 """
@@ -12,12 +13,13 @@
 import contextlib
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import params
 
 __all__ = ["in_kernel", "notebook_name", "set_notebook", "quick_mode", "set_mode", "is_quick",
-           "activate", "active_run", "first_time", "muted", "is_muted", "reset"]
+           "activate", "active_run", "first_time", "muted", "is_muted", "reset", "RunFacts", "run_facts"]
 
 _state = {"quick": None, "notebook": None, "run": None, "seen": set(), "muted": 0}
 
@@ -122,3 +124,36 @@ def is_muted():
 def reset():
     """Forget the notebook name, the fixed mode, the current run and what was announced (a fresh start)."""
     _state.update(quick=None, notebook=None, run=None, seen=set(), muted=0)
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What a check may depend on: the mode and the image data set of the run it judges.
+
+    Attributes:
+        quick: True in quick mode (smaller data, fewer epochs: lower accuracy floors).
+        dataset: The run's ``dataset`` parameter (``"mnist"`` when the notebook has none).
+    """
+
+    quick: bool
+    dataset: str = "mnist"
+
+    @property
+    def mode(self):
+        """``"quick"`` or ``"full"``."""
+        return "quick" if self.quick else "full"
+
+
+def run_facts(run=None):
+    """The :class:`RunFacts` of ``run`` (a ``Run``, a ``RunFacts``, or None for the current run).
+
+    Without a run (a check called before ``helpers.setup``), the mode is resolved as ``helpers.quick_mode``
+    does and the data set is MNIST.
+    """
+    if isinstance(run, RunFacts):
+        return run
+    run = active_run() if run is None else run
+    if run is None:
+        return RunFacts(quick=is_quick())
+    params = getattr(run, "params", None) or {}
+    return RunFacts(quick=bool(run.quick), dataset=params.get("dataset") or "mnist")

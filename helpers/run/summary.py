@@ -14,9 +14,7 @@ import datetime
 import json
 import math
 import os
-import platform
 import time
-from importlib import metadata
 from pathlib import Path
 
 from .. import config
@@ -26,21 +24,35 @@ from ..files import atomic_write
 __all__ = ["epoch_timer", "summary_dict", "write_summary"]
 
 
-def epoch_timer(sink):
-    """A Keras callback that appends each epoch's wall time (seconds) to the list ``sink``.
+def epoch_timer(seconds, cpu_seconds=None, training_only=False):
+    """The kit's one epoch timer: a Keras callback appending each epoch's seconds to ``seconds``.
 
-    ``run.track()`` returns one; pass it to ``model.fit(..., callbacks=[run.track()])``.
+    ``run.track()`` returns one for the run summary; the benchmarks and ``hpc/train_distributed.py`` use it
+    too, so every figure of "seconds per epoch" is measured the same way.
+
+    Args:
+        seconds: A list; each epoch's wall-clock seconds are appended.
+        cpu_seconds: Optional list; each epoch's CPU seconds of this process (all threads) are appended.
+        training_only: Stop the clock at the last training batch, so the validation pass is not counted.
     """
     import keras
 
     class EpochTimer(keras.callbacks.Callback):
-        """Records wall-clock seconds per epoch for the run summary."""
+        """Records wall-clock (and CPU) seconds per epoch."""
 
         def on_epoch_begin(self, epoch, logs=None):
-            self._start = time.perf_counter()
+            self._start = self._end = time.perf_counter()
+            self._cpu = time.process_time()
+
+        def on_train_batch_end(self, batch, logs=None):
+            if training_only:
+                self._end = time.perf_counter()
 
         def on_epoch_end(self, epoch, logs=None):
-            sink.append(round(time.perf_counter() - self._start, 4))
+            end = self._end if training_only else time.perf_counter()
+            seconds.append(round(end - self._start, 4))
+            if cpu_seconds is not None:
+                cpu_seconds.append(round(time.process_time() - self._cpu, 3))
 
     return EpochTimer()
 
@@ -56,19 +68,9 @@ def _number(name, value):
     return number
 
 
-def _versions():
-    out = {"python": platform.python_version()}
-    for dist in ("tensorflow", "keras", "numpy"):
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            continue
-    return out
-
-
 def summary_dict(run, metrics, history=None, figures=(), epoch_seconds=()):
     """Build the summary as a JSON-ready dict (see :func:`write_summary`)."""
-    from .device import device_report
+    from .device import device_report, versions
 
     clean = {name: _number(name, value) for name, value in metrics.items()}
     hist = getattr(history, "history", history) or {}
@@ -89,7 +91,7 @@ def summary_dict(run, metrics, history=None, figures=(), epoch_seconds=()):
         "figures": [dict(f) for f in figures],
         "device": device_report(),
         "threads": os.cpu_count(),
-        "versions": _versions(),
+        "versions": versions(("tensorflow", "keras", "numpy")),
         "finished_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
 

@@ -4,7 +4,6 @@ Exit status 0 means every notebook can run in the chosen mode; 1 means
 something is missing, and the report says how to fix it.
 """
 
-import importlib.metadata
 import platform
 import tempfile
 import urllib.request
@@ -15,6 +14,7 @@ from ..data.fetch import dataset_status
 from ..errors import ConfigError
 from ..data.registry import DATASETS, needed_datasets
 from ..data.verify import describe
+from ..run.device import versions
 
 __all__ = ["cache_writable", "network_reachable", "report"]
 
@@ -42,13 +42,6 @@ def network_reachable(url, timeout=5.0):
             return True
     except (OSError, ValueError):
         return False
-
-
-def _version(dist):
-    try:
-        return importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        return None
 
 
 def _settings(out, problems):
@@ -136,14 +129,14 @@ def report(quick, probe_network=True, out=print):
     problems = []
     out("Keras workshop kit: doctor")
     out(f"  Python      {platform.python_version()} ({platform.system()} {platform.machine()})")
-    tf_version = _version("tensorflow") or _version("tensorflow-cpu")
-    out(f"  TensorFlow  {tf_version or 'NOT INSTALLED'}")
-    out(f"  Keras       {_version('keras') or 'NOT INSTALLED'}")
+    found = versions(("tensorflow", "keras", "numpy", "pandas", "scikit-learn", "matplotlib"))
+    out(f"  TensorFlow  {found.get('tensorflow', 'NOT INSTALLED')}")
+    out(f"  Keras       {found.get('keras', 'NOT INSTALLED')}")
     out(f"  helpers     {__version__}")
     for dist in ("numpy", "pandas", "scikit-learn", "matplotlib"):
-        if _version(dist) is None:
+        if dist not in found:
             problems.append(f"Python package {dist} is missing. Fix: `pip install -r requirements.txt`.")
-    if tf_version and _version("keras"):
+    if "tensorflow" in found and "keras" in found:
         try:
             from ..run.device import device_report
 
