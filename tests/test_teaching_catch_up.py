@@ -1,9 +1,13 @@
-"""Catching up works for every question of every hands-on notebook, from a fresh namespace.
+"""Catching up works for every question of every hands-on notebook.
 
-Each case is what a learner does after a kernel restart: a brand-new namespace, then
-``helpers.catch_up("04", "q3")``; the question's own check must then say Correct, and the
-message must name what was defined.  The cases run in this worker process (no kernel per
-question), one fresh dict each; the total time is printed at the end of the module.
+Two tests per notebook, both in this worker process (no kernel per question):
+
+* **one pass**: the solution's cells run once, in quick mode, into one namespace, stopping after each
+  question's check cell (``run_solution_cells(..., after=previous, until=question)``); at every stop the
+  question's own check must say Correct on the state catching up leaves.  This is what ``catch_up`` runs
+  for each question, without replaying the notebook from its start for every one of them.
+* **fresh namespace**: what a learner does after a kernel restart: a brand-new dict, then
+  ``helpers.catch_up("04", "q1")``; the check passes and the message names what was defined.
 """
 
 import importlib
@@ -13,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import helpers
+from helpers.checks.catch_up import run_solution_cells
 from helpers.checks.question import CORRECT
 from helpers.errors import NotebookSourceError
 
@@ -20,52 +25,65 @@ ROOT = Path(__file__).resolve().parent.parent
 from test_learner_walkthrough import HANDS_ON  # noqa: E402
 
 NOTEBOOKS = sorted(p.stem for p in (ROOT / "solutions").glob("0*.ipynb") if p.stem[:2] in HANDS_ON)
-CASES = [(nb, q) for nb in NOTEBOOKS
-         for q in importlib.import_module(f"helpers.questions.nb{nb}").__all__]
 TIMES = {}
-#: Questions whose check does not depend on how long the notebook trained before them: catching up
-#: to them with the shortest training keeps this module cheap (the others run with the defaults).
-SHORT = {("02_logistic_regression", "q5"): {"epochs": 2}, ("02_logistic_regression", "q6"): {"epochs": 2},
-         ("03_fnn_mnist", "q5"): {"epochs": 1}, ("04_cnn_mnist", "q5"): {"epochs": 1},
-         ("07_transfer_learning", "q3"): {"epochs": 3}}
 #: 06 splits the CPU into logical devices, which TensorFlow allows only before its first operation; this
 #: worker process already runs TensorFlow on one device, so its catch-ups ask for one (a learner's fresh
 #: kernel after a restart gets the notebook's two).
-SHORT.update({("06_distributed", q): {"cpu_devices": 1} for q in ("q1", "q2", "q3", "q4", "q5")})
+PARAMS = {"06_distributed": {"cpu_devices": 1}}
+
+
+def questions(notebook):
+    module = importlib.import_module(f"helpers.questions.nb{notebook}")
+    return [getattr(module, name) for name in module.__all__]
 
 
 @pytest.fixture(scope="module", autouse=True)
 def report_time():
-    """Print the total catch-up time of this module (visible with ``-s``)."""
+    """Print the catch-up time of this module per notebook (visible with ``-s``)."""
     yield
     if TIMES:
-        slowest = sorted(TIMES.items(), key=lambda kv: -kv[1])[:3]
-        print(f"\ncatch-up: {len(TIMES)} questions in {sum(TIMES.values()):.1f} s; slowest: "
-              + ", ".join(f"{nb[:2]} {q} {t:.1f} s" for (nb, q), t in slowest))
+        print("\ncatch-up, one pass per notebook: " + ", ".join(f"{nb[:2]} {t:.1f} s" for nb, t in TIMES.items()))
 
 
 @pytest.fixture
 def quiet_files(monkeypatch, tmp_path):
     """A catch-up runs the solution's setup cell: keep its folders out of the repository."""
     monkeypatch.setenv("WORKSHOP_FIGURES_DIR", str(tmp_path / "figures"))
+    monkeypatch.setenv("WORKSHOP_OFFLINE", "1")
     monkeypatch.setenv("WORKSHOP_OUTPUT_DIR", str(tmp_path / "outputs"))
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("notebook, name", CASES, ids=[f"{nb[:2]}-{q}" for nb, q in CASES])
-def test_catch_up_from_a_fresh_namespace_then_the_check_passes(notebook, name, quiet_files, capsys):
-    question = getattr(importlib.import_module(f"helpers.questions.nb{notebook}"), name)
-    namespace = {}
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb[:2] for nb in NOTEBOOKS])
+def test_catching_up_to_each_question_in_one_pass_leaves_a_state_its_check_accepts(notebook, quiet_files):
+    namespace, previous, failures = {}, None, []
     started = time.perf_counter()
-    names = helpers.catch_up(notebook[:2], name, namespace=namespace, params=SHORT.get((notebook, name)))
-    TIMES[(notebook, name)] = time.perf_counter() - started
+    for question in questions(notebook):
+        run_solution_cells(notebook, until=question.name, after=previous, namespace=namespace,
+                           params=PARAMS.get(notebook))
+        previous = question.name
+        for variable in question.variables:
+            assert variable in namespace, (notebook, question.name, variable)
+        result = question.evaluate(namespace)
+        if result.outcome != CORRECT:
+            failures.append((question.name, result))
+    TIMES[notebook] = time.perf_counter() - started
+    assert not failures, (notebook, failures)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb[:2] for nb in NOTEBOOKS])
+def test_catch_up_from_a_fresh_namespace_then_the_check_passes(notebook, quiet_files, capsys):
+    question = questions(notebook)[0]
+    namespace = {}
+    names = helpers.catch_up(notebook[:2], question.name, namespace=namespace, params=PARAMS.get(notebook))
     said = capsys.readouterr().out
-    assert f"Caught up: ran the solution of {notebook} up to and including `{name}`" in said
+    assert f"Caught up: ran the solution of {notebook} up to and including `{question.name}`" in said
     assert "Defined or replaced: `" in said
     for variable in question.variables:
         assert variable in names, (variable, names)
     result = question.evaluate(namespace)
-    assert result.outcome == CORRECT, (notebook, name, result)
+    assert result.outcome == CORRECT, (notebook, question.name, result)
 
 
 def test_q_catch_up_goes_through_the_same_door(quiet_files, capsys):

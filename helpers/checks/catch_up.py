@@ -79,13 +79,15 @@ def _stop_index(cells, until, name):
                               f"notebook checks, or a Markdown heading line such as \"## Model\".")
 
 
-def run_solution_cells(notebook, until=None, namespace=None, params=None, quick=True):
+def run_solution_cells(notebook, until=None, namespace=None, params=None, quick=True, after=None):
     """Execute the solution's code cells, in order, into ``namespace`` up to ``until``.
 
     Args:
         notebook: ``"04"``, ``"04_cnn_mnist"`` or a file name.
         until: ``"q3"`` (through the cell that checks q3), a Markdown heading line (stop before it),
             or None (every cell).
+        after: Continue a namespace that already ran up to this stopping point (``"q2"``): only the cells
+            after it run.  None runs from the first cell.
         namespace: The dict to run in (a learner's ``get_ipython().user_ns``); a new one if None.
         params: Values that replace the ``parameters`` cell's, e.g. ``{"epochs": 2}``.
         quick: Run in quick mode (True) or full mode (False), whatever the environment says.
@@ -100,9 +102,10 @@ def run_solution_cells(notebook, until=None, namespace=None, params=None, quick=
     name = solution_path(notebook).stem
     cells = code_cells(notebook)
     stop = _stop_index(cells, until, name)
+    start = 0 if after is None else _stop_index(cells, after, name)
     namespace = {"__name__": "__main__"} if namespace is None else namespace
     with run_params.forced(quick=bool(quick)), state.muted(), contextlib.redirect_stdout(io.StringIO()):
-        for index, kind, source, tags in cells[:stop]:
+        for index, kind, source, tags in cells[start:stop]:
             if kind != "code" or "test-only" in tags or "run.finish(" in source:
                 continue
             code = compile(_CHECK_LINE.sub("pass", source), f"<{name}, cell {index}>", "exec")
