@@ -100,6 +100,8 @@ def _data_sets(quick, offline, writable, cache, probe_network, out, problems):
             else:
                 tag = "[MISSING]" if name in needed else "[missing]"
                 note = "" if name in needed else f" ({ds.note or f'not needed in {mode} mode'})"
+                found = [s for s in detail.split("; ") if s and not s.endswith(("(missing)", "not set"))]
+                note += "".join(f" ({s})" for s in found)  # why a file that is there cannot be used
                 out(f"  {tag} {name:<13} {filename:<40}{note}")
             if name in needed and name not in missing_needed:
                 missing_needed.append(name)
