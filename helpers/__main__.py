@@ -13,7 +13,7 @@ def _doctor(args):
     from .tools.doctor import report
 
     quick = True if args.quick else False if args.full else quick_mode()
-    return report(quick, probe_network=not args.no_network)
+    return report(quick, probe_network=not args.no_network, notebook=args.notebook)
 
 
 def _prefetch(args):
@@ -165,6 +165,8 @@ def main(argv=None):
     mode.add_argument("--quick", action="store_true", help="check for quick mode")
     mode.add_argument("--full", action="store_true", help="check for full mode")
     p.add_argument("--no-network", action="store_true", help="do not probe the mirrors")
+    p.add_argument("--notebook", metavar="NB", help="check only the data this notebook (or script) needs, "
+                                                    "e.g. in a batch job that runs it")
     p.set_defaults(func=_doctor)
 
     p = sub.add_parser("prefetch", help="download and verify data sets (all, or the ones named)")
