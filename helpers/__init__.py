@@ -32,7 +32,7 @@ _EXPORTS = {
     "CheckFailedError": "errors", "NotebookSourceError": "errors",
     "OutputNotWritableError": "errors", "MetricTypeError": "errors", "DeviceConfigError": "errors",
     "WorkerFailedError": "errors", "TrainerNotFoundError": "errors", "WorkspaceError": "errors",
-    "RunDirBusyError": "errors",
+    "RunDirBusyError": "errors", "PortInUseError": "errors",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

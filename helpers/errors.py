@@ -26,6 +26,7 @@ __all__ = [
     "TrainerNotFoundError",
     "WorkspaceError",
     "RunDirBusyError",
+    "PortInUseError",
 ]
 
 
@@ -103,3 +104,7 @@ class WorkspaceError(WorkshopError, OSError):
 
 class RunDirBusyError(WorkshopError, BlockingIOError):
     """Another trainer holds the lock on the same ``--run-dir``."""
+
+
+class PortInUseError(WorkshopError, OSError):
+    """The port a worker of a multi-worker job must listen on is taken by another process."""

@@ -40,6 +40,7 @@ def test_killed_fit_job_resumes_from_its_backup(tmp_path):
     s = summary(tmp_path, "single")
     assert s["first_epoch"] == done and len(s["losses"]) == EPOCHS - done, (done, s)  # resumed, not restarted
     assert s["replicas"] == 2 and s["loop"] == "fit" and s["global_batch_size"] == 128
+    assert s["seed"] == 42  # the summary says how to repeat the run (issue 23 §2)
     assert not (tmp_path / "backup").exists()  # BackupAndRestore deletes its backup after a finished run
     assert (tmp_path / "best.keras").is_file()  # ModelCheckpoint
     assert list((tmp_path / "logs" / "train").glob("events.out.tfevents.*"))  # TensorBoard

@@ -15,7 +15,7 @@ PACKAGE = ROOT / "helpers"
 #: floor number per module; ``questions.*`` / ``tools.*`` stand for every module of that subpackage.
 FLOORS = {
     "errors": 0, "run": 0, "data": 0, "checks": 0,  # the wings' __init__ files import nothing
-    "config": 1, "files": 1, "blanks": 1, "data.registry": 1, "data.verify": 1,
+    "config": 1, "files": 1, "cluster": 1, "blanks": 1, "data.registry": 1, "data.verify": 1,
     "paths": 2, "run.params": 2, "data.transport": 2,
     "run.state": 3,
     "data.fetch": 4, "run.device": 4,
