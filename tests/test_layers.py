@@ -23,7 +23,7 @@ FLOORS = {
     "checks.question": 6,
     "checks.model_facts": 7, "run.kernel": 7, "checks.kinds": 7,
     "questions": 8, "questions.*": 8,
-    "run.setup": 9,
+    "run.setup": 9, "tools.slide_assets": 9,
     "tools": 10, "tools.*": 10,
     "__main__": 11,
 }
