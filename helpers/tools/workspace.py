@@ -122,9 +122,11 @@ def _status(source, target, workspace):
         return (f"blocked; {target} is not a notebook file (a folder, FIFO or device). Fix: move it away "
                 f"(`mv {target} {target}.old`), then run again")
     if info.st_uid != os.geteuid() or not os.access(target, os.R_OK | os.W_OK):
+        folder = os.stat(workspace)
+        sticky = folder.st_mode & stat.S_ISVTX and os.geteuid() not in (folder.st_uid, info.st_uid)  # like /tmp
+        replaceable = os.access(workspace, os.W_OK | os.X_OK) and os.access(target, os.R_OK) and not sticky
         fix = (f"`python -m helpers workspace --reset {short}` replaces it with a copy of your own (this one is "
-               f"kept in .backup/)" if os.access(workspace, os.W_OK | os.X_OK) and os.access(target, os.R_OK)
-               else _fix_elsewhere())
+               f"kept in .backup/)" if replaceable else _fix_elsewhere())
         return (f"not yours; {target} belongs to uid {info.st_uid} (mode {stat.S_IMODE(info.st_mode):04o}), so "
                 f"you cannot save it. Fix: {fix}")
     data = target.read_bytes()
