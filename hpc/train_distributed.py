@@ -40,17 +40,17 @@ from helpers.errors import OutputNotWritableError, RunDirBusyError, WorkshopErro
 from helpers.files import atomic_write  # noqa: E402
 
 
-def _number(kind, minimum, maximum=None, what=None):
-    """An argparse type: ``kind`` (int or float), finite, from ``minimum`` (to ``maximum``); else exit 2."""
+def _number(kind, minimum, maximum=None, above=False):
+    """An argparse type: ``kind`` (int or float), finite, from ``minimum`` (or ``above`` it) to ``maximum``; else exit 2."""
     def convert(text):
         try:
             value = kind(text)
         except ValueError:
             value = None
-        if value is None or not math.isfinite(value) or value < minimum or (maximum is not None and value > maximum):
-            span = f"from {minimum:g} to {maximum:g}" if maximum is not None else f">= {minimum:g}"
-            raise argparse.ArgumentTypeError(f"{text!r} is not {what or ('a whole number' if kind is int else 'a number')}"
-                                             f" {span}")
+        low_ok = value is not None and (value > minimum if above else value >= minimum)
+        if not low_ok or not math.isfinite(value) or (maximum is not None and value > maximum):
+            span = (f"> {minimum:g}" if above else f">= {minimum:g}") if maximum is None else f"from {minimum:g} to {maximum:g}"
+            raise argparse.ArgumentTypeError(f"{text!r} is not {'a whole number' if kind is int else 'a finite number'} {span}")
         return value
     return convert
 
@@ -65,7 +65,7 @@ def parse_args(argv=None):
                    help="auto: fit for one process, the custom loop for several")
     p.add_argument("--epochs", type=_number(int, 1, 10_000), default=None, help="total epochs (default: 3 quick, 12 full)")
     p.add_argument("--batch-size", type=_number(int, 1, 2**20), default=64, help="per replica; global = this × replicas")
-    p.add_argument("--learning-rate", type=_number(float, 1e-12, what="a number > 0,"), default=1e-3,
+    p.add_argument("--learning-rate", type=_number(float, 0, above=True), default=1e-3,
                    help="for one replica; scaled × replicas")
     p.add_argument("--cpu-devices", type=_number(int, 1, 64), default=2,
                    help="logical CPU devices without a GPU (one process)")
@@ -76,7 +76,7 @@ def parse_args(argv=None):
                    help="custom loop's input: plain batches, + prefetch (default), or cache + prefetch")
     p.add_argument("--seed", type=_number(int, 0, 2**32 - 1), default=42, help="random seed (recorded in the summary)")
     p.add_argument("--run-dir", type=Path, default=None, help="default runs/<SLURM_JOB_ID> or runs/local")
-    p.add_argument("--rendezvous-timeout", type=_number(float, 1), default=600, metavar="SECONDS",
+    p.add_argument("--rendezvous-timeout", type=_number(float, 0, above=True), default=600, metavar="SECONDS",
                    help="several workers: give up when the others have not all come after this long (default 600)")
     p.add_argument("--dry-run", action="store_true", help="print the plan and exit without training")
     args = p.parse_args(argv)
