@@ -166,7 +166,11 @@ def _data_sets(quick, offline, writable, cache, probe_network, out, problems, ne
             pending = (f"{', '.join(missing_needed)} will be downloaded into {cache} on first use; the network was "
                        f"not checked (--no-network). Check it with `python -m helpers doctor`, or fetch now: `{fetch_cmd}`")
         else:
-            answered = next((u for u in urls if network_reachable(u, timeout=min(5.0, config.timeout()))), None)
+            try:
+                wait = min(5.0, config.timeout())
+            except ConfigError:  # already reported by _settings
+                wait = 5.0
+            answered = next((u for u in urls if network_reachable(u, timeout=wait)), None)
             if answered is None:
                 problems.append(f"Needed data is missing and no mirror answered ({', '.join(urls)}). Fix: run "
                                 f"`{fetch_cmd}` where there is internet (add `--dest DIR`, then `export "
