@@ -28,7 +28,7 @@ $(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
 	@touch $@
 
 lab: setup
-	$(PY) -m helpers doctor --no-network || true
+	$(PY) -m helpers doctor || true   # probes a mirror only when data is missing: can the download work?
 	$(PY) -m helpers lab --port=$(PORT)
 
 test: setup $(VENV)/.installed-test

@@ -31,7 +31,8 @@ _EXPORTS = {
     "ConfigError": "errors", "UnknownDatasetError": "errors", "BlankNotFilledError": "errors",
     "CheckFailedError": "errors", "NotebookSourceError": "errors",
     "OutputNotWritableError": "errors", "MetricTypeError": "errors", "DeviceConfigError": "errors",
-    "WorkerFailedError": "errors", "TrainerNotFoundError": "errors",
+    "WorkerFailedError": "errors", "TrainerNotFoundError": "errors", "WorkspaceError": "errors",
+    "RunDirBusyError": "errors", "PortInUseError": "errors",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

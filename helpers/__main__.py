@@ -13,7 +13,7 @@ def _doctor(args):
     from .tools.doctor import report
 
     quick = True if args.quick else False if args.full else quick_mode()
-    return report(quick, probe_network=not args.no_network)
+    return report(quick, probe_network=not args.no_network, notebook=args.notebook)
 
 
 def _prefetch(args):
@@ -73,16 +73,23 @@ def _execute(args):
     return 0
 
 
+def _print_rows(folder, rows):
+    """One line per notebook of the workspace; a status with a sentence gets it, with its fix."""
+    for name, status in rows:
+        word, _, note = status.partition("; ")
+        if note.startswith("the kit's exercise changed"):
+            note += f": `python -m helpers workspace --reset {name[:2]}` starts it over"
+        print(f"{word:<9}  {folder / name}" + (f"\n           ({note})" if note else ""))
+
+
 def _workspace(args):
     from .tools.workspace import prepare, reset, workspace_dir
 
     folder = workspace_dir()
     if args.reset:
         for fresh, backup in reset(args.reset, folder):
-            print(f"reset   {fresh}" + (f"  (your old copy: {backup})" if backup else ""))
-    for name, status in prepare(folder):
-        print(f"{status.split(';')[0]:<6}  {folder / name}" + (f"  ({status.split('; ')[1]}: "
-              f"`python -m helpers workspace --reset {name[:2]}` starts it over)" if ";" in status else ""))
+            print(f"reset      {fresh}" + (f"  (your old copy: {backup})" if backup else ""))
+    _print_rows(folder, prepare(folder))
     print(f"\nYour work lives in {folder}; the kit never writes there. Open it with `make lab`.")
     return 0
 
@@ -93,8 +100,10 @@ def _lab(args, extra):
     from .tools.workspace import lab_command, prepare, workspace_dir
 
     folder = workspace_dir()
-    created = [name for name, status in prepare(folder) if status == "new"]
+    rows = prepare(folder)
+    created = [name for name, status in rows if status == "new"]
     print(f"Your notebooks: {folder}" + (f" ({len(created)} new copies of the exercises)" if created else ""))
+    _print_rows(folder, [row for row in rows if "; " in row[1] and not row[1].startswith("yours")])
     cmd = lab_command(folder, port=args.port, extra=(["--no-browser"] if args.no_browser else []) + extra)
     if args.dry_run:
         print(" ".join(cmd))
@@ -156,6 +165,8 @@ def main(argv=None):
     mode.add_argument("--quick", action="store_true", help="check for quick mode")
     mode.add_argument("--full", action="store_true", help="check for full mode")
     p.add_argument("--no-network", action="store_true", help="do not probe the mirrors")
+    p.add_argument("--notebook", metavar="NB", help="check only the data this notebook (or script) needs, "
+                                                    "e.g. in a batch job that runs it")
     p.set_defaults(func=_doctor)
 
     p = sub.add_parser("prefetch", help="download and verify data sets (all, or the ones named)")

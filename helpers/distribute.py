@@ -21,6 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .cluster import parse_tf_config
 from .paths import KIT_ENV, hpc_dir
 from .run.device import import_tensorflow
 from .errors import ConfigError, DeviceConfigError, TrainerNotFoundError, WorkerFailedError
@@ -81,22 +82,6 @@ def slurm_port_base():
     return 20000 + (int(job) % 20000 if job.isdigit() else 0)
 
 
-def _check_tf_config(raw):
-    try:
-        config = json.loads(raw)
-        cluster, task = config["cluster"], config["task"]
-        if not (isinstance(cluster, dict) and cluster and isinstance(task, dict)):
-            raise TypeError
-        workers = cluster[task["type"]]
-        if not 0 <= int(task["index"]) < len(workers):
-            raise IndexError
-    except (ValueError, KeyError, TypeError, IndexError):
-        raise ConfigError(
-            f"TF_CONFIG={raw[:200]!r} is not a valid cluster description. Fix: set it to JSON like "
-            '{"cluster": {"worker": ["host1:20000", "host2:20000"]}, "task": {"type": "worker", "index": 0}} '
-            "(index = this process's place in its list), or unset it for a single process.") from None
-
-
 def cluster_resolver(port_base=None):
     """Find the cluster this process belongs to: ``TF_CONFIG``, else a SLURM job step, else none.
 
@@ -122,10 +107,11 @@ def cluster_resolver(port_base=None):
             raise ConfigError(f"SLURM_STEP_NUM_TASKS={tasks!r} is not a whole number. Fix: start the workers with "
                               f"srun inside the job, which sets it.")
         return None
+    if raw:
+        parse_tf_config(raw)  # strictly, before TensorFlow starts
     tf = tensorflow()
     resolvers = tf.distribute.cluster_resolver
     if raw:
-        _check_tf_config(raw)
         return resolvers.TFConfigClusterResolver()
     gpus = os.environ.get("SLURM_GPUS_ON_NODE", "0").strip() or "0"
     if not gpus.isdigit():

@@ -24,6 +24,9 @@ __all__ = [
     "DeviceConfigError",
     "WorkerFailedError",
     "TrainerNotFoundError",
+    "WorkspaceError",
+    "RunDirBusyError",
+    "PortInUseError",
 ]
 
 
@@ -93,3 +96,15 @@ class WorkerFailedError(WorkshopError, RuntimeError):
 
 class TrainerNotFoundError(WorkshopError, FileNotFoundError):
     """``hpc/train_distributed.py`` is not next to the helpers package."""
+
+
+class WorkspaceError(WorkshopError, OSError):
+    """A learner's workspace cannot be written safely: not writable, a link or a file in the way, disk full."""
+
+
+class RunDirBusyError(WorkshopError, BlockingIOError):
+    """Another trainer holds the lock on the same ``--run-dir``."""
+
+
+class PortInUseError(WorkshopError, OSError):
+    """The port a worker of a multi-worker job must listen on is taken by another process."""

@@ -16,13 +16,17 @@ A job writes everything under ``--run-dir`` (default ``runs/<SLURM job id>``, el
 ``backup/`` (state to resume from: a restarted or requeued job continues there),
 ``best.keras`` (fit: best validation accuracy) or ``final.keras`` (custom loop, chief),
 ``logs/`` (TensorBoard: ``tensorboard --logdir runs/<job id>/logs``) and
-``summary-<task>.json`` per process (epochs run, losses, test accuracy, a SHA-256 of the final weights).
+``summary-<task>.json`` per process (epochs run, losses, test accuracy, seed, a SHA-256 of the final weights).
+A trainer locks its task's place in ``--run-dir`` (``.lock-<task>``): a second trainer on the same folder
+refuses instead of silently overwriting the first one's run.  Several workers wait at most
+``--rendezvous-timeout`` seconds for each other, then stop with a message instead of waiting for ever.
 To train your own model, replace ``build_model`` and ``load_data``.
 """
 
 import argparse
 import hashlib
 import json
+import math
 import os
 import sys
 import time
@@ -31,7 +35,24 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the kit's helpers, from any folder
 
 import helpers  # noqa: E402
-from helpers import distribute  # noqa: E402
+from helpers import cluster, distribute  # noqa: E402
+from helpers.errors import OutputNotWritableError, RunDirBusyError, WorkshopError  # noqa: E402
+from helpers.files import atomic_write  # noqa: E402
+
+
+def _number(kind, minimum, maximum=None, above=False):
+    """An argparse type: ``kind`` (int or float), finite, from ``minimum`` (or ``above`` it) to ``maximum``; else exit 2."""
+    def convert(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        low_ok = value is not None and (value > minimum if above else value >= minimum)
+        if not low_ok or not math.isfinite(value) or (maximum is not None and value > maximum):
+            span = (f"> {minimum:g}" if above else f">= {minimum:g}") if maximum is None else f"from {minimum:g} to {maximum:g}"
+            raise argparse.ArgumentTypeError(f"{text!r} is not {'a whole number' if kind is int else 'a finite number'} {span}")
+        return value
+    return convert
 
 
 def parse_args(argv=None):
@@ -42,22 +63,84 @@ def parse_args(argv=None):
     mode.add_argument("--full", dest="quick", action="store_false", help="all of MNIST [default: WORKSHOP_QUICK]")
     p.add_argument("--loop", choices=("auto", "fit", "custom"), default="auto",
                    help="auto: fit for one process, the custom loop for several")
-    p.add_argument("--epochs", type=int, default=None, help="total epochs (default: 3 quick, 12 full)")
-    p.add_argument("--batch-size", type=int, default=64, help="per replica; global = this × replicas")
-    p.add_argument("--learning-rate", type=float, default=1e-3, help="for one replica; scaled × replicas")
-    p.add_argument("--cpu-devices", type=int, default=2, help="logical CPU devices without a GPU (one process)")
-    p.add_argument("--limit", type=int, default=0, help="train on the first N samples only (0: all)")
+    p.add_argument("--epochs", type=_number(int, 1, 10_000), default=None, help="total epochs (default: 3 quick, 12 full)")
+    p.add_argument("--batch-size", type=_number(int, 1, 2**20), default=64, help="per replica; global = this × replicas")
+    p.add_argument("--learning-rate", type=_number(float, 0, above=True), default=1e-3,
+                   help="for one replica; scaled × replicas")
+    p.add_argument("--cpu-devices", type=_number(int, 1, 64), default=2,
+                   help="logical CPU devices without a GPU (one process)")
+    p.add_argument("--limit", type=_number(int, 0), default=0, help="train on the first N samples only (0: all)")
     p.add_argument("--mixed-precision", action="store_true",
                    help="compute in float16 (fast on recent NVIDIA GPUs; runs, slowly, on a CPU)")
     p.add_argument("--pipeline", choices=("plain", "prefetch", "cache"), default="prefetch",
                    help="custom loop's input: plain batches, + prefetch (default), or cache + prefetch")
-    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--seed", type=_number(int, 0, 2**32 - 1), default=42, help="random seed (recorded in the summary)")
     p.add_argument("--run-dir", type=Path, default=None, help="default runs/<SLURM_JOB_ID> or runs/local")
+    p.add_argument("--rendezvous-timeout", type=_number(float, 0, above=True), default=600, metavar="SECONDS",
+                   help="several workers: give up when the others have not all come after this long (default 600)")
     p.add_argument("--dry-run", action="store_true", help="print the plan and exit without training")
     args = p.parse_args(argv)
     if args.run_dir is None:
         args.run_dir = Path("runs") / os.environ.get("SLURM_JOB_ID", "local")
     return args
+
+
+def check_run_dir(run_dir):
+    """Make ``--run-dir`` (and its parents), or raise OutputNotWritableError saying why and what to do."""
+    if run_dir.exists() and not run_dir.is_dir():
+        raise OutputNotWritableError(f"--run-dir {run_dir} is a file, not a folder. Nothing was trained. Fix: pass a "
+                                     f"folder, e.g. `--run-dir runs/my-run`, or move the file away.")
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputNotWritableError(f"--run-dir {run_dir} cannot be created: {err.strerror or err}. Nothing was "
+                                     f"trained. Fix: pass a folder you may write, e.g. `--run-dir "
+                                     f"$HOME/runs/my-run`.") from None
+
+
+def lock_run_dir(run_dir, task):
+    """Lock ``run_dir/.lock-<task>`` for as long as this process lives; return the open lock file.
+
+    Raises:
+        RunDirBusyError: another living trainer holds it (a killed one does not: the kernel drops its lock).
+    """
+    import fcntl
+
+    check_run_dir(run_dir)
+    handle = open(run_dir / f".lock-{task}", "a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise RunDirBusyError(f"{run_dir} is in use by another trainer ({task}; lock file {run_dir}/.lock-{task}): "
+                              f"two runs in one folder would overwrite each other's checkpoints and summary. Nothing "
+                              f"was trained. Fix: wait until it has finished, or give this run its own folder: "
+                              f"`--run-dir runs/<another name>`.") from None
+    return handle
+
+
+_WATCH = """import os, select, signal, sys
+ready, _, _ = select.select([sys.stdin], [], [], float(sys.argv[2]))
+if not ready:  # no word from the trainer in time (end of input = cancelled, or the trainer died)
+    print(sys.argv[3], file=sys.stderr, flush=True)
+    os.kill(int(sys.argv[1]), signal.SIGKILL)  # TensorFlow ignores SIGTERM here; nothing was trained yet
+"""
+
+
+def rendezvous_deadline(seconds, task, resolver):
+    """Stop this process when the cluster has not formed after ``seconds``; ``.stdin.close()`` cancels it.
+
+    TensorFlow waits for the other workers inside C++ code that holds the GIL, so no Python thread could
+    act: a small watcher process does, printing the message and then ending the trainer (SIGKILL).
+    """
+    import subprocess
+
+    addresses = [a for job in resolver.cluster_spec().as_dict().values() for a in job]
+    message = (f"error: {task} waited {seconds:g} s for the other workers ({', '.join(addresses)}) and not all of "
+               f"them came. Nothing was trained. Fix: check that every worker started (their logs), that the "
+               f"addresses in TF_CONFIG (or SLURM's node list) are right and reachable, or raise --rendezvous-timeout.")
+    return subprocess.Popen([sys.executable, "-c", _WATCH, str(os.getpid()), str(seconds), message],
+                            stdin=subprocess.PIPE)
 
 
 def load_data(quick, limit, seed):
@@ -196,7 +279,20 @@ def train_custom(strategy, model, data, args, epochs, global_batch, learning_rat
 
 
 def main(argv=None):
-    args = parse_args(argv)
+    """Train, or stop with ``error: ...`` (exit 1) for a typed error: a bad folder, port or cluster."""
+    try:
+        return _main(parse_args(argv))
+    except WorkshopError as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        return 1
+
+
+def _main(args):
+    if args.run_dir.exists() and not args.run_dir.is_dir():
+        check_run_dir(args.run_dir)
+    raw = os.environ.get("TF_CONFIG", "").strip()
+    if raw and not args.dry_run:  # before TensorFlow: its own message names no port, and the others wait
+        cluster.check_port_free(cluster.own_address(cluster.parse_tf_config(raw))[1], "TF_CONFIG")
     quick = helpers.quick_mode(args.quick)
     epochs = args.epochs if args.epochs is not None else (3 if quick else 12)
     resolver = distribute.cluster_resolver()  # before any TensorFlow op: MultiWorkerMirroredStrategy comes first
@@ -209,9 +305,13 @@ def main(argv=None):
                 "run_dir": str(args.run_dir), "resume_from": str(args.run_dir / "backup")}
         print(json.dumps(plan, indent=2))
         return 0
+    lock = lock_run_dir(args.run_dir, task)  # noqa: F841 – held until the process ends
     tf = distribute.tensorflow()
     if resolver is not None:
-        strategy = tf.distribute.MultiWorkerMirroredStrategy(cluster_resolver=resolver)
+        watcher = rendezvous_deadline(args.rendezvous_timeout, task, resolver)
+        strategy = tf.distribute.MultiWorkerMirroredStrategy(cluster_resolver=resolver)  # waits for every worker
+        watcher.stdin.close()  # the cluster is complete: the watcher ends
+        watcher.wait()
     else:
         strategy = tf.distribute.MirroredStrategy(distribute.training_devices(args.cpu_devices))
     import keras
@@ -253,14 +353,15 @@ def main(argv=None):
         model.save(args.run_dir / "final.keras")
     summary = {"task": task, "chief": distribute.is_chief(strategy), "replicas": replicas, "loop": loop,
                "devices": list(strategy.extended.worker_devices),
-               "global_batch_size": global_batch, "learning_rate": learning_rate, "first_epoch": first,
+               "global_batch_size": global_batch, "learning_rate": learning_rate, "first_epoch": first, "seed": args.seed,
                "mixed_precision": args.mixed_precision,
                "epochs": epochs, "losses": losses, "train_seconds": round(seconds, 3),
                "epoch_seconds": [round(t, 3) for t in epoch_seconds],
                "samples_per_epoch": n if loop == "fit" else n // global_batch * global_batch,
                "test_accuracy": accuracy, "weights_sha256": weights_sha256(model),
                "trainable_sha256": weights_sha256(model, trainable_only=True)}
-    (args.run_dir / f"summary-{task}.json").write_text(json.dumps(summary, indent=2) + "\n")
+    with atomic_write(args.run_dir / f"summary-{task}.json") as fh:  # a reader never sees half a summary
+        fh.write(json.dumps(summary, indent=2) + "\n")
     print(f"{task}: epochs {first + 1}-{epochs} trained, test accuracy {accuracy:.4f}", flush=True)
     return 0
 

@@ -16,7 +16,8 @@ class Mirror:
     "flaky500" (first a 503, then ok); "truncate" (Content-Length, half the body, connection closed);
     "stall" (no answer until the server closes); "partial" (half the body, then silence until closed);
     "slow" (the body in 20 steps of 50 ms); "trickle" (one byte every 20 ms); "endless" (zeros without
-    a Content-Length, until the client hangs up); "lie" (Content-Length 300,000,000, then the body).
+    a Content-Length, until the client hangs up); "lie" (Content-Length 300,000,000, then the body);
+    "slowheaders" (the status line and headers one byte every 50 ms, padded to 400 bytes: 20 s, then the body).
     Slow answers end when the client hangs up or the server closes, so no thread outlives a test.
     """
 
@@ -45,6 +46,19 @@ class Mirror:
                     return
                 if mode == "stall":
                     mirror.release.wait(30)
+                    return
+                if mode == "slowheaders":
+                    head = (f"HTTP/1.0 200 OK\r\nContent-Length: {len(body)}\r\nX-Pad: {'.' * 340}\r\n\r\n").encode()
+                    try:
+                        for i in range(len(head)):
+                            if mirror.release.wait(0.05):
+                                return
+                            self.wfile.write(head[i:i + 1])
+                            self.wfile.flush()
+                        self.wfile.write(body)
+                    except OSError:
+                        pass  # the client hung up
+                    self.close_connection = True
                     return
                 self.send_response(200)
                 if mode != "endless":

@@ -102,3 +102,69 @@ def test_prefetch_fashion_mnist_into_its_subfolder(tmp_path, shared_data):
     assert proc.stdout.count("SHA-256 verified") == 4 and "fashion-mnist/train-images-idx3-ubyte.gz" in proc.stdout
     for path in (shared_data / "fashion-mnist").glob("*.gz"):
         assert (tmp_path / "dest" / "fashion-mnist" / path.name).read_bytes() == path.read_bytes()
+
+
+# Issue 23 §2: doctor checks what one notebook needs, and never promises READY for a download it did not check.
+
+@pytest.fixture
+def no_tensorflow_report(monkeypatch):
+    from helpers.run import device
+
+    monkeypatch.setattr(device, "device_report", lambda: "CPU (stubbed for this test)")
+
+
+def _report(quick, probe, **kwargs):
+    from helpers.tools import doctor
+
+    lines = []
+    status = doctor.report(quick, probe_network=probe, out=lines.append, **kwargs)
+    return status, "\n".join(lines)
+
+
+def test_doctor_without_a_network_check_says_what_it_will_do_not_plain_ready(env, tmp_path, no_tensorflow_report):
+    env.setenv("WORKSHOP_OFFLINE", "0")  # what `make lab` sees on a laptop without a data folder
+    status, out = _report(True, probe=False)
+    assert status == 0 and "READY: every notebook can run in quick mode." not in out, out
+    assert "READY if the download works" in out and "not checked (--no-network)" in out
+    assert "mnist-quick, abalone will be downloaded into" in out
+
+
+def test_doctor_probes_the_mirror_the_download_would_use(env, tmp_path, no_tensorflow_report, shared_data):
+    from mirror import Mirror
+
+    server = Mirror()
+    try:
+        for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz", "abalone.data"):
+            server.add(name, (shared_data / name).read_bytes())
+        env.setenv("WORKSHOP_OFFLINE", "0")
+        env.setenv("WORKSHOP_MIRROR", server.url)
+        status, out = _report(True, probe=True)
+    finally:
+        server.close()
+    assert status == 0, out
+    assert f"{server.url}/t10k-images-idx3-ubyte.gz answered" in out and "will be downloaded into" in out
+
+
+def test_doctor_for_one_notebook_checks_only_its_data(env, tmp_path, no_tensorflow_report, shared_data):
+    from helpers.tools.doctor import notebook_datasets
+
+    nb = lambda name: ROOT / "solutions" / f"{name}.ipynb"
+    assert notebook_datasets(nb("01_warmup"), True) == []
+    assert notebook_datasets(nb("05_abalone_regression"), True) == ["abalone"]
+    assert notebook_datasets(nb("04_cnn_mnist"), True) == ["mnist-quick"]
+    assert notebook_datasets(nb("04_cnn_mnist"), False) == ["mnist"]
+    assert notebook_datasets(nb("07_transfer_learning"), False) == ["fashion-mnist", "mnist-quick"]
+    assert notebook_datasets(ROOT / "hpc" / "train_distributed.py", True) == ["mnist-quick"]
+    env.setenv("WORKSHOP_DATASET", "fashion")
+    assert notebook_datasets(nb("04_cnn_mnist"), True) == ["fashion-mnist"]
+    env.delenv("WORKSHOP_DATASET")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "abalone.data").symlink_to(shared_data / "abalone.data")
+    env.setenv("WORKSHOP_DATA_DIR", str(data))
+    env.setenv("WORKSHOP_OFFLINE", "1")
+    status, out = _report(True, probe=False, notebook=nb("05_abalone_regression"))
+    assert status == 0 and "READY: 05_abalone_regression can run in quick mode." in out, out
+    assert "[missing] mnist-quick" in out and "not needed by 05_abalone_regression" in out
+    status, out = _report(True, probe=False, notebook=nb("04_cnn_mnist"))
+    assert status == 1 and "[MISSING] mnist-quick" in out and "prefetch mnist-quick --dest DIR" in out

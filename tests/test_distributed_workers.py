@@ -40,6 +40,7 @@ def test_killed_fit_job_resumes_from_its_backup(tmp_path):
     s = summary(tmp_path, "single")
     assert s["first_epoch"] == done and len(s["losses"]) == EPOCHS - done, (done, s)  # resumed, not restarted
     assert s["replicas"] == 2 and s["loop"] == "fit" and s["global_batch_size"] == 128
+    assert s["seed"] == 42  # the summary says how to repeat the run (issue 23 §2)
     assert not (tmp_path / "backup").exists()  # BackupAndRestore deletes its backup after a finished run
     assert (tmp_path / "best.keras").is_file()  # ModelCheckpoint
     assert list((tmp_path / "logs" / "train").glob("events.out.tfevents.*"))  # TensorBoard
@@ -78,4 +79,5 @@ def test_two_loopback_workers_killed_and_restarted_resume_from_the_chiefs_checkp
     assert chief["losses"] == other["losses"]
     assert latest_epoch(run_dir / "backup") == EPOCHS  # the chief's checkpoint
     assert (run_dir / "final.keras").is_file()
-    assert not [p.name for p in run_dir.iterdir() if p.name.startswith(".")]  # the other worker's copies are gone
+    assert not [p.name for p in run_dir.iterdir() if p.name.startswith(".") and not p.name.startswith(".lock-")]  # the
+    # other worker's copies are gone; each task's lock file (.lock-worker-N) stays, unlocked

@@ -191,3 +191,52 @@ def test_temporary_file_of_a_download_in_progress_is_kept(tmp_path):
     finally:
         os.close(fd)
     assert live.exists() and other.exists() and not stale.exists()
+
+
+# Issue 23 §2: the deadline covers the whole request, headers included; a FIFO in the cache hangs nothing.
+
+def test_a_mirror_that_sends_its_headers_slowly_stops_at_the_deadline(mirror, env, tmp_path, watchdog):
+    r = remote("slowheaders.bin")
+    mirror.add(r.filename, BODY, mode="slowheaders")  # a byte every 50 ms: no single read ever times out
+    env.setenv("WORKSHOP_TIMEOUT", "0.3")
+    env.setenv("WORKSHOP_RETRIES", "1")
+    start = time.monotonic()
+    with pytest.raises(DownloadError, match=r"headers") as info:
+        dl.fetch_file(r)
+    elapsed = time.monotonic() - start
+    deadline = transport.deadline_for(len(BODY), 0.3)
+    assert elapsed < deadline + 1.5, f"ran {elapsed:.1f} s; the headers alone take 20 s"
+    assert "deadline" in str(info.value) and parts(tmp_path) == []
+
+
+def test_a_fifo_under_a_downloads_temporary_name_does_not_hang_the_download(mirror, tmp_path):
+    r = remote("fifo.bin")
+    mirror.add(r.filename, BODY)
+    dest = tmp_path / "shared-cache"
+    dest.mkdir()
+    planted = dest / ".fifo.bin.abcdefgh.part"  # the name pattern of the kit's temporary files
+    os.mkfifo(planted)
+    code = ("import sys; from helpers.data import fetch as dl; from helpers.data.registry import RemoteFile; "
+            "print(dl.download(RemoteFile('fifo.bin', sys.argv[1], (), int(sys.argv[2])), sys.argv[3]))")
+    try:
+        proc = subprocess.run([sys.executable, "-c", code, r.sha256, str(r.size), str(dest)], cwd=ROOT,
+                              env={**os.environ, "WORKSHOP_MIRROR": mirror.url, "WORKSHOP_TIMEOUT": "5"},
+                              capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the download hung on the planted FIFO")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (dest / "fifo.bin").read_bytes() == BODY
+
+
+def test_doctor_says_why_a_fifo_data_file_cannot_be_used(env, tmp_path):
+    from helpers.tools import doctor
+
+    data = tmp_path / "data"
+    data.mkdir()
+    os.mkfifo(data / "abalone.data")
+    env.setenv("WORKSHOP_DATA_DIR", str(data))
+    env.setenv("WORKSHOP_OFFLINE", "1")
+    lines = []
+    doctor._data_sets(True, True, True, tmp_path / "cache", False, lines.append, [])
+    (line,) = [l for l in lines if "abalone.data" in l]
+    assert "not a regular file" in line and "FIFO" in line and str(data / "abalone.data") in line, line

@@ -15,7 +15,7 @@ PACKAGE = ROOT / "helpers"
 #: floor number per module; ``questions.*`` / ``tools.*`` stand for every module of that subpackage.
 FLOORS = {
     "errors": 0, "run": 0, "data": 0, "checks": 0,  # the wings' __init__ files import nothing
-    "config": 1, "files": 1, "blanks": 1, "data.registry": 1, "data.verify": 1,
+    "config": 1, "files": 1, "cluster": 1, "blanks": 1, "data.registry": 1, "data.verify": 1,
     "paths": 2, "run.params": 2, "data.transport": 2, "data.images": 1,
     "run.state": 3,
     "data.fetch": 4, "run.device": 4,
@@ -23,7 +23,7 @@ FLOORS = {
     "checks.question": 6,
     "checks.model_facts": 7, "run.kernel": 7, "checks.kinds": 7,
     "questions": 8, "questions.*": 8,
-    "run.setup": 9,
+    "run.setup": 9, "tools.slide_assets": 9,
     "tools": 10, "tools.*": 10,
     "__main__": 11,
 }

@@ -22,6 +22,7 @@ BUILTINS = {
     "CheckFailedError": AssertionError, "NotebookSourceError": ValueError,
     "OutputNotWritableError": PermissionError, "MetricTypeError": TypeError,
     "DeviceConfigError": RuntimeError, "WorkerFailedError": RuntimeError, "TrainerNotFoundError": FileNotFoundError,
+    "WorkspaceError": OSError, "RunDirBusyError": BlockingIOError, "PortInUseError": OSError,
 }
 
 

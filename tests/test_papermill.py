@@ -69,3 +69,21 @@ def test_papermill_parameters_take_effect_and_the_summary_is_named_after_the_not
     from helpers.data.images import floor_for
 
     assert floor_for("04_cnn_mnist", "fashion", True) <= accuracy < floor_for("04_cnn_mnist", "mnist", True), accuracy
+
+
+def test_papermill_values_of_the_wrong_type_stop_at_setup_with_a_typed_error(tmp_path):
+    """Issue 23 §2: ``-p epochs 2.5`` used to reach ``model.fit`` and fail there with a raw TypeError."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKSHOP_") or k == "WORKSHOP_DATA_DIR"}
+    env.update(WORKSHOP_OFFLINE="1", PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-m", "papermill", str(ROOT / "solutions" / "01_warmup.ipynb"),
+                           str(tmp_path / "out.ipynb"), "-p", "quick", "false", "-p", "epochs", "2.5",
+                           "--kernel", "python3", "--cwd", str(tmp_path), "--log-level", "WARNING"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode != 0
+    nb = json.loads((tmp_path / "out.ipynb").read_text())
+    errors = [out for cell in nb["cells"] if cell["cell_type"] == "code" for out in cell.get("outputs", [])
+              if out.get("output_type") == "error"]
+    assert len(errors) == 1 and errors[0]["ename"] == "ConfigError", errors
+    assert "epochs=2.5" in errors[0]["evalue"] and "a whole number" in errors[0]["evalue"]
+    failed = next(c for c in nb["cells"] if any(o.get("output_type") == "error" for o in c.get("outputs", [])))
+    assert "helpers.setup(" in "".join(failed["source"]), "the error comes from setup, before any training"

@@ -149,3 +149,42 @@ def test_summary_dict_is_json_ready(clean_env):
     data = summary.summary_dict(run, {"a": 1}, {"loss": [1.0, 0.5]}, [], [0.1, 0.2])
     json.dumps(data)
     assert data["mode"] == "full" and data["epochs_run"] == 2 and data["train_seconds"] == pytest.approx(0.3)
+
+
+# Issue 23 §2: every parameter is parsed and typed by the one resolver, the parameters cell (papermill -p) included.
+
+@pytest.mark.parametrize("name, value, wanted", [
+    ("epochs", 2.5, "a whole number"), ("epochs", 1e12, "from 1 to 10000"), ("epochs", float("nan"), "a whole number"),
+    ("batch_size", "lots", "a whole number"), ("batch_size", 10**9, "from 1 to 1048576"), ("seed", True, "a whole number"),
+    ("learning_rate", "fast", "a number"), ("quick", "maybe", "yes/no"), ("quick", 2, "1 or 0"),
+])
+def test_cell_values_are_typed_and_range_checked_whatever_their_source(clean_env, name, value, wanted):
+    with pytest.raises(ConfigError) as err:
+        params.resolve({**CELL, name: value}, argv=[])
+    message = str(err.value)
+    assert f"cell" in message and name in message and wanted in message and "Fix:" in message, message
+
+
+def test_cell_values_given_as_text_or_whole_floats_are_parsed(clean_env):
+    cell = {**CELL, "quick": "false", "epochs": "3", "batch_size": 64.0, "learning_rate": "0.01", "seed": 7}
+    values, sources = params.resolve(cell, argv=[])
+    assert values["quick"] is False and sources["quick"] == "cell"
+    assert values["epochs"] == 3 and type(values["epochs"]) is int
+    assert values["batch_size"] == 64 and type(values["batch_size"]) is int
+    assert values["learning_rate"] == 0.01 and values["seed"] == 7
+    assert params.resolve({**CELL, "quick": "yes"}, argv=[])[0]["quick"] is True
+    assert params.resolve({**CELL, "quick": 0}, argv=[])[0]["quick"] is False
+
+
+def test_quick_mode_parses_a_text_flag(clean_env):
+    from helpers.run.state import quick_mode
+
+    assert quick_mode("false") is False and quick_mode("0") is False and quick_mode("true") is True
+    with pytest.raises(ConfigError, match="quick"):
+        quick_mode("sometimes")
+
+
+def test_setup_refuses_a_fractional_epochs_before_any_training(clean_env, tmp_path):
+    clean_env.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=r"epochs.*2\.5.*a whole number"):
+        runtime.setup("x", quick=True, epochs=2.5, announce=False)

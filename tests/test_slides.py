@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers.errors import ChecksumError
+from helpers.errors import DownloadError, OutputNotWritableError
 from helpers.tools import slides
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,15 +116,103 @@ def _cell_html(deck, cell_id):
     return deck[start:nxt if nxt > 0 else None]
 
 
-def test_assets_are_verified_against_the_lock_file(tmp_path):
+def test_assets_are_verified_against_the_lock_file(tmp_path, npm_mirror, env):
     pins = slides.locked_packages()
     assert set(pins) == {"reveal.js", "requirejs", "jquery", "mathjax"}
-    assert all(re.fullmatch(r"[0-9a-f]{64}", p["sha256"]) for p in pins.values())
-    name, pin = next(iter(pins.items()))
-    fake = tmp_path / f"{name}-{pin['version']}.tgz"
-    fake.write_bytes(b"not the real tarball")
-    with pytest.raises(ChecksumError, match=hashlib.sha256(b"not the real tarball").hexdigest()):
-        slides.fetch_assets(tmp_path)
+    assert all(re.fullmatch(r"[0-9a-f]{64}", p["sha256"]) and p["size"] > 0 for p in pins.values())
+    pin = pins["jquery"]
+    fake = tmp_path / f"jquery-{pin['version']}.tgz"
+    fake.write_bytes(b"not the real tarball")  # a damaged cached copy is replaced, never used
+    assert slides.fetch_assets(tmp_path, names=["jquery"])["jquery"].read_bytes() == npm_mirror.files[fake.name]
+    npm_mirror.files[fake.name] = b"tampered" + npm_mirror.files[fake.name][8:]
+    fake.unlink()
+    with pytest.raises(DownloadError, match=pin["sha256"]):  # the mirror's file differs from the lock file
+        slides.fetch_assets(tmp_path, names=["jquery"])
+    assert not fake.exists() and not list(tmp_path.glob(".*.part"))
+
+
+# Issue 24 and issue 23 §2: one downloader; what is installed is verified; no writes through links.
+
+SMALL = ("jquery", "requirejs")
+CACHED = ROOT / "build" / "slides-npm"  # filled by `make test` (`helpers slides --fetch-only`) before pytest
+
+
+@pytest.fixture
+def tarballs():
+    found = {name: CACHED / f"{name}-{pin['version']}.tgz" for name, pin in slides.locked_packages().items()}
+    if not all(path.is_file() for path in found.values()):
+        pytest.skip(f"the npm tarballs are not in {CACHED}: run `python -m helpers slides --fetch-only` first")
+    return found
+
+
+@pytest.fixture
+def npm_mirror(tarballs, env):
+    """A loopback mirror holding the small tarballs; the npm registry itself points at a closed port."""
+    from mirror import Mirror
+
+    server = Mirror()
+    for name in SMALL:
+        server.add(tarballs[name].name, tarballs[name].read_bytes())
+    env.setenv("WORKSHOP_MIRROR", server.url)
+    env.setenv("npm_config_registry", "http://127.0.0.1:9")
+    yield server
+    server.close()
+
+
+def test_tarballs_come_through_the_kits_downloader(tmp_path, npm_mirror, tarballs):
+    got = slides.fetch_assets(tmp_path / "cache", names=list(SMALL))
+    for name in SMALL:
+        assert got[name].read_bytes() == tarballs[name].read_bytes() and npm_mirror.hits[tarballs[name].name] == 1
+    assert slides.fetch_assets(tmp_path / "cache", names=list(SMALL)) == got  # verified copies are reused
+    assert all(npm_mirror.hits[tarballs[name].name] == 1 for name in SMALL)
+
+
+def test_a_read_only_kit_keeps_the_npm_cache_in_the_users_cache(tmp_path, env, monkeypatch):
+    from helpers import config
+
+    kit = tmp_path / "kit"
+    (kit / "solutions").mkdir(parents=True)
+    (kit / "build").write_text("a file where build/ would go: nothing can be written under it")
+    monkeypatch.setenv("WORKSHOP_KIT_DIR", str(kit))
+    assert slides.npm_cache() == config.cache_dir() / "slides-npm"
+    monkeypatch.setenv("WORKSHOP_KIT_DIR", str(ROOT))
+    assert slides.npm_cache() == ROOT / "build" / "slides-npm"
+
+
+def _small(tarballs):
+    return {name: tarballs[name] for name in SMALL}
+
+
+def test_a_tampered_installed_asset_is_rebuilt_not_kept(tmp_path, tarballs):
+    slides.copy_assets(_small(tarballs), tmp_path)
+    installed = tmp_path / "assets" / "jquery" / "dist" / "jquery.min.js"
+    good = installed.read_bytes()
+    installed.write_bytes(b"alert('tampered');")
+    (tmp_path / "assets" / "requirejs" / "planted.js").write_text("extra")
+    slides.copy_assets(_small(tarballs), tmp_path)
+    assert installed.read_bytes() == good and not (tmp_path / "assets" / "requirejs" / "planted.js").exists()
+
+
+def test_assets_are_never_written_through_a_link(tmp_path, tarballs):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("someone else's")
+    out = tmp_path / "slides"
+    (out / "assets").mkdir(parents=True)
+    (out / "assets" / "jquery").symlink_to(outside)
+    slides.copy_assets(_small(tarballs), out)
+    assert sorted(p.name for p in outside.iterdir()) == ["keep.txt"]
+    assert not (out / "assets" / "jquery").is_symlink() and (out / "assets" / "jquery" / "dist" / "jquery.min.js").is_file()
+
+
+def test_out_that_is_a_link_to_a_file_is_a_typed_error(tmp_path, tarballs):
+    target = tmp_path / "notes.txt"
+    target.write_text("mine")
+    out = tmp_path / "slides"
+    out.symlink_to(target)
+    with pytest.raises(OutputNotWritableError, match=r"--out .*slides.*Fix:"):
+        slides.copy_assets(_small(tarballs), out)
+    assert target.read_text() == "mine"
 
 
 def test_deck_cleanup_strips_markers_and_hides_plot_code():

@@ -33,7 +33,7 @@ from .registry import get_dataset
 from .transport import TransferError, clean_stale, copy_stream, deadline_for, hold, transient, urllib_transport
 from .verify import current_user, describe, problem, sha256sum
 
-__all__ = ["sha256sum", "locate", "download", "fetch_file", "fetch", "dataset_status"]
+__all__ = ["sha256sum", "locate", "mirror_urls", "download", "fetch_file", "fetch", "dataset_status"]
 
 _DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
 
@@ -114,7 +114,8 @@ def locate(remote, data_dir=None):
     return None, searched
 
 
-def _urls(remote):
+def mirror_urls(remote):
+    """The URLs a download of ``remote`` tries, in order: ``WORKSHOP_MIRROR`` first, then the registry's."""
     base = config.mirror()
     return ([f"{base}/{remote.filename}"] if base else []) + list(remote.urls)
 
@@ -179,7 +180,7 @@ def download(remote, dest_dir, transport=None):
         raise _not_writable(target, f"{exc.strerror or exc} (user {current_user()})") from exc
     clean_stale(target)
     failures = []
-    for url in _urls(remote):
+    for url in mirror_urls(remote):
         for attempt in range(1, attempts + 1):
             try:
                 _transfer(url, remote, target, transport, timeout)

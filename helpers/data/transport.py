@@ -5,7 +5,9 @@ A *transport* is any callable ``transport(url, timeout)`` returning a context ma
 * ``length``: the announced size (``Content-Length``) or None, and
 * ``read(n)``: up to ``n`` bytes, returning as soon as some arrive (``b""`` at the end).
 
-:func:`urllib_transport` is the default; tests pass their own (endless, lying or failing bodies) to
+:func:`urllib_transport` is the default; it gives the status line and headers a deadline of their own
+(``2 × timeout`` from the request's start, the shortest deadline any file has), enforced on the socket
+whatever pace the bytes come at, so a server that drips its headers cannot hold a run for ever; tests pass their own (endless, lying or failing bodies) to
 :func:`helpers.data.fetch.download`.  :func:`copy_stream` does the copying with the guarantees the kit
 promises: it stops at the file's deadline (so a trickling server cannot hold a run for ever), it never
 writes a byte past the registered size (so an endless body cannot fill the disk), it refuses a
@@ -18,7 +20,10 @@ that killed downloads left behind without touching those in progress.
 import http.client
 import os
 import re
+import socket
+import stat
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -69,14 +74,77 @@ class _UrllibResponse:
         self._response.close()
 
 
+class _Watchdog:
+    """Shuts a request's sockets down at an absolute time, however slowly the bytes trickle in."""
+
+    def __init__(self, seconds):
+        self.seconds, self.at, self.expired = seconds, time.monotonic() + seconds, False
+        self._timer = None
+
+    def connect(self, *args, **kwargs):
+        """``socket.create_connection`` that arms the watchdog on the new socket (redirects included)."""
+        sock = socket.create_connection(*args, **kwargs)
+        self.cancel()
+        self._timer = threading.Timer(max(0.0, self.at - time.monotonic()), self._fire, (sock,))
+        self._timer.daemon = True
+        self._timer.start()
+        return sock
+
+    def _fire(self, sock):
+        self.expired = True
+        try:
+            sock.shutdown(socket.SHUT_RDWR)  # a blocked recv returns at once
+        except OSError:
+            pass
+
+    def cancel(self):
+        if self._timer is not None:
+            self._timer.cancel()
+
+
+def _opener(watchdog):
+    """A urllib opener whose HTTP(S) connections are watched by ``watchdog``."""
+    def watched(base):
+        class Connection(base):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self._create_connection = watchdog.connect
+        return Connection
+
+    http_conn, https_conn = watched(http.client.HTTPConnection), watched(http.client.HTTPSConnection)
+
+    class HTTP(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(http_conn, req)
+
+    class HTTPS(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(https_conn, req, context=self._context)
+
+    return urllib.request.build_opener(HTTP, HTTPS)
+
+
 def urllib_transport(url, timeout):
     """Open ``url`` with :mod:`urllib` (HTTP(S), ``file:``), each socket operation waiting at most ``timeout`` s.
 
+    The answer's status line and headers must all arrive within ``2 × timeout`` of the call (the
+    body then runs under :func:`copy_stream`'s deadline, counted from the same start).
+
     Raises:
         urllib.error.URLError: refused, unknown host, timeout; ``HTTPError`` for 4xx/5xx answers.
+        TransferError: the headers did not arrive within their deadline (not transient).
     """
     request = urllib.request.Request(url, headers={"User-Agent": "keras-workshop-helpers"})
-    return _UrllibResponse(urllib.request.urlopen(request, timeout=timeout))
+    watchdog = _Watchdog(deadline_for(0, timeout))
+    try:
+        return _UrllibResponse(_opener(watchdog).open(request, timeout=timeout))
+    except (OSError, http.client.HTTPException) as exc:
+        if watchdog.expired:
+            raise TransferError(f"no complete answer (status line and headers) within {watchdog.seconds:.1f} s, "
+                                f"past this request's deadline (2 x WORKSHOP_TIMEOUT): the server is too slow") from exc
+        raise
+    finally:
+        watchdog.cancel()
 
 
 def deadline_for(size, timeout):
@@ -187,11 +255,15 @@ def clean_stale(target):
     except OSError:
         return removed
     for path in candidates:
-        try:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        try:  # never block on a FIFO planted under such a name in a shared cache; only regular files count
+            if not stat.S_ISREG(os.lstat(path).st_mode):
+                continue
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
         except OSError:
             continue
         try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                continue
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             os.unlink(path)
             removed.append(path)

@@ -47,8 +47,8 @@ KNOWN = {
 #: by its default while the summary records 0): ``name: (test, what is accepted)``.
 RANGES = {
     "seed": (lambda v: 0 <= v <= 2**32 - 1, "a whole number from 0 to 4294967295 (NumPy's seed range)"),
-    "epochs": (lambda v: v >= 1, "a whole number >= 1"),
-    "batch_size": (lambda v: v >= 1, "a whole number >= 1"),
+    "epochs": (lambda v: 1 <= v <= 10_000, "a whole number from 1 to 10000"),
+    "batch_size": (lambda v: 1 <= v <= 2**20, "a whole number from 1 to 1048576"),
     "learning_rate": (lambda v: v > 0, "a number > 0"),
 }
 #: Parameters every script accepts, even when the notebook does not pass them to setup().
@@ -109,6 +109,42 @@ def _convert(kind, raw, where, name=None):
     """Turn the text ``raw`` into ``kind`` and check its range; ``where`` names its source for the error message."""
     value = _parse(kind, raw, where)
     return _check_range(name, value, where)
+
+
+_WANTED = {bool: "a yes/no value: True/False, 1 or 0, or the text true/false, yes/no, on/off",
+           int: "a whole number", float: "a number", str: "a text"}
+
+
+def _from_cell(name, value):
+    """Type a value of the ``parameters`` cell like any other source, and check its range.
+
+    papermill's ``-p`` passes numbers as numbers and anything else as text (``-p quick false`` is
+    ``"false"``): text is parsed as the environment's would be, a whole float (``3.0``) becomes ``3``,
+    and anything else of the wrong type is refused here, before TensorFlow is imported.
+    """
+    where = f"parameters cell: {name}"
+    kind = KNOWN.get(name, (None,))[0]
+    if value is None or kind is None:
+        return _check_range(name, value, where)
+    if isinstance(value, str):
+        try:
+            return _check_range(name, _parse(kind, value, where), where)
+        except ConfigError as err:
+            if "out of range" in str(err):
+                raise
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind is bool and (isinstance(value, bool) or (number and value in (0, 1))):
+        return bool(value)
+    if kind is int and number and float(value).is_integer():
+        return _check_range(name, int(value), where)
+    if kind is float and number:
+        return _check_range(name, float(value), where)
+    if kind is str and isinstance(value, str) and value.strip():
+        return value
+    example = {bool: "True", int: "3", float: "0.001", str: "'out'"}[kind]
+    raise ConfigError(f"The parameters cell's {name}={value!r} (or papermill's `-p {name} {value}`) is not valid: "
+                      f"expected {_WANTED[kind]}. Fix: e.g. `{name} = {example}` in the cell (`-p {name} "
+                      f"{example.strip(chr(39))}`), or `{name} = None` for the notebook's default.")
 
 
 def _parse(kind, raw, where):
@@ -192,14 +228,15 @@ def resolve(cell, argv=None, use_cli=True, prog=None, warn_unknown=True):
         ``"forced"`` inside a :func:`forced` block, which also leaves the command line unread).
 
     Raises:
-        ConfigError: a value (cell or environment) has the wrong type or is out of range (:data:`RANGES`),
+        ConfigError: a value (cell, papermill ``-p``, environment) has the wrong type or is out of range
+            (:data:`RANGES`),
             or a parameter with :data:`CHOICES` (``dataset``) holds none of them.
         SystemExit: ``--help`` (exit 0) or a bad command-line value (exit 2), as argparse does.
     """
     cell = {**{name: None for name in ALWAYS}, **cell}
     values, sources = {}, {}
     for name, default in cell.items():
-        values[name], sources[name] = _check_range(name, default, f"parameters cell: {name}"), "cell"
+        values[name], sources[name] = _from_cell(name, default), "cell"
         raw = os.environ.get(env_name(name))
         if raw is not None and raw.strip() != "":
             values[name], sources[name] = _convert(_kind(name, default), raw, env_name(name), name), "env"

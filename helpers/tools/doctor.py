@@ -1,22 +1,29 @@
 """``python -m helpers doctor``: one readable report of what a notebook needs.
 
-Exit status 0 means every notebook can run in the chosen mode; 1 means
-something is missing, and the report says how to fix it.
+Exit status 0 means every notebook (or, with ``--notebook NB``, that one) can run in the chosen
+mode; 1 means something is missing, and the report says how to fix it.  Data that is missing but
+can be downloaded is named with what will happen: downloaded on first use from a mirror that
+answered, or, with ``--no-network``, that the network was not checked.
 """
 
+import json
+import os
 import platform
+import re
 import tempfile
-import urllib.request
 from pathlib import Path
 
 from .. import __version__, config
-from ..data.fetch import dataset_status
-from ..errors import ConfigError
+from ..data.fetch import dataset_status, mirror_urls
+from ..data.transport import urllib_transport
+from ..errors import ConfigError, NotebookSourceError
 from ..data.registry import DATASETS, needed_datasets
 from ..data.verify import describe
 from ..run.device import versions
 
-__all__ = ["cache_writable", "network_reachable", "report"]
+__all__ = ["cache_writable", "network_reachable", "notebook_datasets", "report"]
+
+_LOADS = re.compile(r"load_(mnist|abalone|fashion_mnist|images)\(([^)]*)\)")
 
 
 def cache_writable(directory=None):
@@ -36,12 +43,48 @@ def cache_writable(directory=None):
 
 
 def network_reachable(url, timeout=5.0):
-    """True when ``url`` answers within ``timeout`` seconds (a HEAD request)."""
+    """True when ``url`` answers with its file within ``timeout`` seconds (the download's own transport)."""
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout):
+        with urllib_transport(url, timeout):
             return True
     except (OSError, ValueError):
         return False
+
+
+def _code(path):
+    """The code of a notebook (its code cells) or of a script, as one text."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        if str(path).endswith(".ipynb"):
+            cells = json.loads(text)["cells"]
+            text = "\n".join("".join(c["source"]) for c in cells if c.get("cell_type") == "code")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise NotebookSourceError(f"Cannot read {path} to see which data it needs: {exc}. Fix: pass a notebook or "
+                                  f"script of the kit, e.g. `--notebook solutions/04_cnn_mnist.ipynb`.") from None
+    return text
+
+
+def notebook_datasets(path, quick):
+    """The data sets a notebook (or script) loads in this mode, read from its ``helpers.load_*`` calls.
+
+    ``load_images(run.dataset, ...)`` follows the parameter's value: ``WORKSHOP_DATASET`` when set,
+    else the parameters cell's (``"fashion"`` is Fashion-MNIST, ``"mnist"`` the MNIST of the mode);
+    a call with ``quick=True`` needs the quick files even in full mode.
+    """
+    text, names = _code(path), []
+    for kind, args in _LOADS.findall(text):
+        small = quick or "quick=True" in args.replace(" ", "")
+        mnist = "mnist-quick" if small else "mnist"
+        if kind in ("abalone", "fashion_mnist", "mnist"):
+            names.append({"abalone": "abalone", "fashion_mnist": "fashion-mnist", "mnist": mnist}[kind])
+            continue
+        first = args.split(",")[0].strip().removeprefix("run.")
+        value = first.strip("'\"")
+        if value == first:  # a parameter: the environment, else the cell's literal
+            cell = re.search(rf"^{re.escape(first)}\s*=\s*['\"](\w+)['\"]", text, re.MULTILINE)
+            value = os.environ.get(f"WORKSHOP_{first.upper()}", "").strip() or (cell.group(1) if cell else "mnist")
+        names.append("fashion-mnist" if value == "fashion" else mnist)
+    return list(dict.fromkeys(names))
 
 
 def _settings(out, problems):
@@ -75,12 +118,16 @@ def _data_dir(out, problems):
                         + ", or unset it.")
 
 
-def _data_sets(quick, offline, writable, cache, probe_network, out, problems):
-    """One line per registered file: where it is, or why it cannot be used; each problem gets its fix."""
+def _data_sets(quick, offline, writable, cache, probe_network, out, problems, needed=None, who=None):
+    """One line per registered file: where it is, or why it cannot be used; each problem gets its fix.
+
+    Returns:
+        str | None: what will happen to needed data that is missing but can be downloaded, or None.
+    """
     mode = "quick" if quick else "full"
-    needed = needed_datasets(quick)
+    needed = needed_datasets(quick) if needed is None else needed
     out("")
-    out(f"Data sets ({mode} mode needs: {', '.join(needed)})")
+    out(f"Data sets ({who or f'{mode} mode'} needs: {', '.join(needed) or 'none'})")
     missing_needed = []
     for name, ds in DATASETS.items():
         for filename, path, detail, problem in dataset_status(name):
@@ -92,30 +139,49 @@ def _data_sets(quick, offline, writable, cache, probe_network, out, problems):
                 out(f"  [PROBLEM] {name:<13} {filename:<40} (see below)")
             else:
                 tag = "[MISSING]" if name in needed else "[missing]"
-                note = "" if name in needed else f" ({ds.note or f'not needed in {mode} mode'})"
+                note = "" if name in needed else f" ({f'not needed by {who}' if who else ds.note or f'not needed in {mode} mode'})"
+                found = [s for s in detail.split("; ") if s and not s.endswith(("(missing)", "not set"))]
+                note += "".join(f" ({s})" for s in found)  # why a file that is there cannot be used
                 out(f"  {tag} {name:<13} {filename:<40}{note}")
             if name in needed and name not in missing_needed:
                 missing_needed.append(name)
+    pending = None
     if missing_needed:
         fetch_cmd = f"python -m helpers prefetch {' '.join(missing_needed)}"
+        urls = [url for n in missing_needed[:1] for url in mirror_urls(DATASETS[n].files[0])]
         if offline:
             problems.append(f"Needed data is missing and WORKSHOP_OFFLINE=1. Fix: on a machine with internet run "
                             f"`{fetch_cmd} --dest DIR`, then `export WORKSHOP_DATA_DIR=DIR` here.")
         elif not writable:
             problems.append(f"Needed data is missing and the cache {cache} is not writable. Fix: "
                             f"`export WORKSHOP_CACHE_DIR=/a/writable/dir`, then `{fetch_cmd}`.")
-        elif probe_network and not any(network_reachable(DATASETS[n].files[0].urls[0]) for n in missing_needed):
-            problems.append(f"Needed data is missing and no mirror answered. Fix: run `{fetch_cmd}` where there "
-                            f"is internet (add `--dest DIR`, then `export WORKSHOP_DATA_DIR=DIR`), or set WORKSHOP_MIRROR.")
+        elif not probe_network:
+            pending = (f"{', '.join(missing_needed)} will be downloaded into {cache} on first use; the network was "
+                       f"not checked (--no-network). Check it with `python -m helpers doctor`, or fetch now: `{fetch_cmd}`")
         else:
-            out(f"  Missing data will be downloaded on first use; to fetch it now: `{fetch_cmd}`.")
-    for name, ds in DATASETS.items():
-        if name not in needed and ds.modes and all(row[1] is None for row in dataset_status(name)):
-            out(f"  For {'full' if quick else 'quick'} mode you would also need {name}: "
-                f"`python -m helpers prefetch {name}`.")
+            try:
+                wait = min(5.0, config.timeout())
+            except ConfigError:  # already reported by _settings
+                wait = 5.0
+            answered = next((u for u in urls if network_reachable(u, timeout=wait)), None)
+            if answered is None:
+                problems.append(f"Needed data is missing and no mirror answered ({', '.join(urls)}). Fix: run "
+                                f"`{fetch_cmd}` where there is internet (add `--dest DIR`, then `export "
+                                f"WORKSHOP_DATA_DIR=DIR`), or set WORKSHOP_MIRROR.")
+            else:
+                pending = (f"{', '.join(missing_needed)} will be downloaded into {cache} on first use "
+                           f"({answered} answered); to fetch it now: `{fetch_cmd}`")
+        if pending:
+            out(f"  Missing data: {pending}.")
+    if who is None:
+        for name, ds in DATASETS.items():
+            if name not in needed and ds.modes and all(row[1] is None for row in dataset_status(name)):
+                out(f"  For {'full' if quick else 'quick'} mode you would also need {name}: "
+                    f"`python -m helpers prefetch {name}`.")
+    return pending
 
 
-def report(quick, probe_network=True, out=print):
+def report(quick, probe_network=True, out=print, notebook=None):
     """Print the doctor report and return the exit status (0 ready, 1 not ready).
 
     A problem with one file or setting (unreadable, corrupt, a folder where a file should be, a
@@ -125,6 +191,8 @@ def report(quick, probe_network=True, out=print):
         quick: Check for quick mode (True) or full mode (False).
         probe_network: When online and data is missing, test whether a mirror answers.
         out: Where lines go (``print`` by default).
+        notebook: Check only the data this notebook or script needs (:func:`notebook_datasets`),
+            e.g. in a batch job that runs one notebook.
     """
     problems = []
     out("Keras workshop kit: doctor")
@@ -156,12 +224,20 @@ def report(quick, probe_network=True, out=print):
     cache = config.cache_dir()
     writable = cache_writable(cache)
     out(f"  Cache       {cache} ({'writable' if writable else 'NOT writable'})")
-    _data_sets(quick, offline, writable, cache, probe_network, out, problems)
+    needed = notebook_datasets(notebook, quick) if notebook else None
+    who = Path(notebook).stem if notebook else None
+    pending = _data_sets(quick, offline, writable, cache, probe_network, out, problems, needed, who)
     out("")
     if problems:
         out("NOT READY:")
         for p in problems:
             out(f"  - {p}")
         return 1
-    out(f"READY: every notebook can run in {mode} mode.")
+    what = f"{who} can" if who else "every notebook can"
+    if pending and not probe_network:
+        out(f"READY if the download works: {what} run in {mode} mode once {pending}.")
+    elif pending:
+        out(f"READY: {what} run in {mode} mode; {pending}.")
+    else:
+        out(f"READY: {what} run in {mode} mode.")
     return 0

@@ -5,10 +5,11 @@ scripts a deck needs (reveal.js 4, require.js, jQuery, MathJax 2) are copied
 next to it under ``slides/assets/``.  Nothing is loaded from the network when
 the deck is shown, so the folder can go on a USB stick.
 
-The scripts come from the npm registry at build time (``npm pack``, or the
-registry's tarball URL when ``npm`` is missing), cached under
-``build/slides-npm/`` and verified against the SHA-256 sums committed in
-``helpers/tools/slides-assets.lock.json``.
+The scripts come from the npm registry at build time, through the kit's own
+downloader, cached under ``build/slides-npm/`` (or the user cache on a read-only
+kit) and verified against the SHA-256 sums committed in
+``helpers/tools/slides-assets.lock.json``; the installed copies are verified on
+every build too (see :mod:`helpers.tools.slide_assets`).
 
 What a deck leaves out, so the slides stay readable:
 
@@ -19,34 +20,19 @@ What a deck leaves out, so the slides stay readable:
 * ``# NBVAL_...`` test markers and the ``In [n]:`` prompts.
 """
 
-import hashlib
-import json
 import re
-import shutil
-import subprocess
-import tarfile
 import time
-import urllib.request
 from pathlib import Path
 
-from ..errors import ChecksumError, DownloadError, NotebookSourceError
-from ..paths import kit_dir, notebooks_dir
+from ..errors import NotebookSourceError
+from ..files import atomic_write
+from ..paths import notebooks_dir
+from .slide_assets import LOCK_FILE, copy_assets, fetch_assets, locked_packages, npm_cache
 
-__all__ = ["LOCK_FILE", "ASSET_URLS", "locked_packages", "fetch_assets", "copy_assets", "hides_input",
+__all__ = ["LOCK_FILE", "ASSET_URLS", "locked_packages", "npm_cache", "fetch_assets", "copy_assets", "hides_input",
            "clean_notebook", "slide_count", "export_deck", "build"]
 
-LOCK_FILE = Path(__file__).resolve().parent / "slides-assets.lock.json"
 _TEMPLATES = Path(__file__).resolve().parent / "slides_template"
-# npm package -> folder under assets/, and the files or folders (ending in "/") a deck needs
-_FILES = {
-    "reveal.js": ("reveal.js", ["LICENSE", "dist/reveal.css", "dist/reset.css", "dist/reveal.js", "dist/theme/",
-                                "plugin/notes/notes.js"]),
-    "requirejs": ("requirejs", ["require.js"]),
-    "jquery": ("jquery", ["LICENSE.txt", "dist/jquery.min.js"]),
-    "mathjax": ("mathjax", ["LICENSE", "MathJax.js", "config/TeX-AMS_CHTML-full.js", "config/Safe.js",
-                            "extensions/", "jax/input/TeX/", "jax/output/CommonHTML/", "jax/element/",
-                            "localization/en/", "fonts/HTML-CSS/TeX/woff/", "fonts/HTML-CSS/TeX/otf/"]),
-}
 #: nbconvert SlidesExporter settings pointing a deck at its local copies (relative to the deck).
 ASSET_URLS = {
     "reveal_url_prefix": "assets/reveal.js",
@@ -55,100 +41,6 @@ ASSET_URLS = {
     "mathjax_url": "assets/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe",
 }
 _NBVAL = re.compile(r"^[ \t]*# NBVAL_[A-Z_]+[ \t]*\n?", re.MULTILINE)
-
-
-def locked_packages():
-    """The pinned npm packages: ``{name: {"version": ..., "sha256": ...}}`` from the lock file."""
-    return json.loads(LOCK_FILE.read_text())["packages"]
-
-
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _download(name, version, cache):
-    npm = shutil.which("npm")
-    if npm:
-        proc = subprocess.run([npm, "pack", f"{name}@{version}", "--pack-destination", str(cache), "--silent"],
-                              capture_output=True, text=True)
-        if proc.returncode == 0:
-            return
-        problem = proc.stderr.strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
-    else:
-        url = f"https://registry.npmjs.org/{name}/-/{name}-{version}.tgz"
-        try:
-            with urllib.request.urlopen(url, timeout=60) as resp:
-                (cache / f"{name}-{version}.tgz").write_bytes(resp.read())
-            return
-        except OSError as err:
-            problem = [f"{url}: {err}"]
-    raise DownloadError(f"Could not fetch the npm package {name}@{version} for the slides: {problem[0]}. "
-                        f"Fix: build the slides on a machine that reaches registry.npmjs.org, or copy "
-                        f"{name}-{version}.tgz (from `npm pack {name}@{version}`) into {cache}.")
-
-
-def fetch_assets(cache=None):
-    """Make sure every locked npm tarball is in ``cache`` with the right SHA-256.
-
-    Args:
-        cache: Folder for the tarballs; default ``build/slides-npm`` in the kit.
-
-    Returns:
-        dict[str, pathlib.Path]: package name -> verified tarball.
-
-    Raises:
-        DownloadError: a tarball is missing and cannot be fetched.
-        ChecksumError: a tarball differs from the lock file.
-    """
-    cache = Path(cache) if cache else kit_dir() / "build" / "slides-npm"
-    cache.mkdir(parents=True, exist_ok=True)
-    tarballs = {}
-    for name, pin in locked_packages().items():
-        path = cache / f"{name}-{pin['version']}.tgz"
-        if not path.is_file():
-            _download(name, pin["version"], cache)
-        actual = _sha256(path)
-        if actual != pin["sha256"]:
-            raise ChecksumError(f"{path} has SHA-256 {actual}, but {LOCK_FILE.name} expects {pin['sha256']} for "
-                                f"{name}@{pin['version']}. Fix: delete {path} and build again; if it still "
-                                f"differs, the registry served another file: do not use it.")
-        tarballs[name] = path
-    return tarballs
-
-
-def _wanted(relative, patterns):
-    return any(relative == p or (p.endswith("/") and relative.startswith(p)) for p in patterns)
-
-
-def copy_assets(tarballs, out_dir):
-    """Copy the files a deck needs from the verified tarballs into ``out_dir/assets``.
-
-    Returns:
-        pathlib.Path: the assets folder.
-    """
-    assets = Path(out_dir) / "assets"
-    for name, tarball in tarballs.items():
-        folder, patterns = _FILES[name]
-        dest = assets / folder
-        stamp = dest / ".sha256"
-        digest = _sha256(tarball)
-        if stamp.is_file() and stamp.read_text() == digest:
-            continue
-        shutil.rmtree(dest, ignore_errors=True)
-        with tarfile.open(tarball) as tar:
-            for member in tar.getmembers():
-                relative = member.name.split("/", 1)[-1]
-                if not member.isfile() or ".." in Path(relative).parts or not _wanted(relative, patterns):
-                    continue
-                target = dest / relative
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(tar.extractfile(member).read())
-        stamp.write_text(digest)
-    return assets
 
 
 def hides_input(cell):
@@ -202,7 +94,8 @@ def export_deck(path, out_dir):
     html, _ = exporter.from_notebook_node(clean_notebook(nb), resources={"metadata": {"name": path.stem}})
     out = Path(out_dir) / f"{path.stem}.slides.html"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(html, encoding="utf-8")
+    with atomic_write(out) as fh:  # replaces a link of that name instead of writing through it
+        fh.write(html)
     return out
 
 
@@ -213,6 +106,10 @@ def build(notebooks=None, out_dir="slides", cache=None, log=print):
         notebooks: Notebook paths; default every ``notebooks/*.ipynb`` of the kit.
         out_dir: Output folder (``slides``).
         cache: Tarball cache (see :func:`fetch_assets`).
+
+    Raises:
+        OutputNotWritableError: ``out_dir`` is a file, a link to one, or cannot be created.
+        DownloadError: a tarball cannot be fetched with the locked SHA-256.
         log: Called with one line per deck, with the time it took.
 
     Returns:
@@ -221,7 +118,8 @@ def build(notebooks=None, out_dir="slides", cache=None, log=print):
     notebooks = [Path(p) for p in notebooks] if notebooks else sorted(notebooks_dir().glob("*.ipynb"))
     start = time.perf_counter()
     copy_assets(fetch_assets(cache), out_dir)
-    log(f"assets   {Path(out_dir) / 'assets'}  ({time.perf_counter() - start:.1f} s, SHA-256 verified)")
+    log(f"assets   {Path(out_dir) / 'assets'}  ({time.perf_counter() - start:.1f} s, tarballs and installed files "
+        f"SHA-256 verified)")
     decks = []
     for nb_path in notebooks:
         start = time.perf_counter()
