@@ -16,7 +16,7 @@ from ..errors import ConfigError
 from ..data.registry import DATASETS, needed_datasets
 from ..data.verify import describe
 
-__all__ = ["cache_writable", "network_reachable", "report"]
+__all__ = ["cache_writable", "network_reachable", "report", "threads_line", "workspace_line"]
 
 
 def cache_writable(directory=None):
@@ -65,6 +65,49 @@ def _settings(out, problems):
         except ConfigError as exc:
             problems.append(str(exc))
     return offline
+
+
+def threads_line(problems):
+    """``Threads     2 (from the CPU affinity: ...)``: what ``helpers.setup()`` will give TensorFlow and BLAS."""
+    from ..run.threads import cpu_budget
+
+    try:
+        return f"  Threads     {cpu_budget().reason}"
+    except ConfigError as exc:
+        problems.append(str(exc))
+        return "  Threads     (WORKSHOP_THREADS is not valid, see below)"
+
+
+def workspace_line(problems):
+    """``Workspace   <folder> (writable)``: where the learner's copies of the exercises go.
+
+    A folder that cannot be written is a problem only when ``WORKSHOP_WORKSPACE`` chose it; the
+    default one gets its fix on the line (notebooks still run; only the copies need a home).
+    """
+    import os
+
+    from .workspace import workspace_dir
+
+    chosen = bool(os.environ.get("WORKSHOP_WORKSPACE", "").strip())
+    fix = "Fix: `export WORKSHOP_WORKSPACE=$HOME/keras-workshop` (any folder you may write)"
+    try:
+        folder = workspace_dir()
+    except ConfigError as exc:
+        return f"  Workspace   (none: {str(exc).split('. Fix:')[0]}). {fix}"
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        problem = f"{probe} is not a folder"
+    elif not os.access(probe, os.W_OK | os.X_OK):
+        problem = f"{probe} is not writable for this user"
+    else:
+        state = "exists" if folder.is_dir() else "will be created"
+        return f"  Workspace   {folder} (writable, {state}{'; from WORKSHOP_WORKSPACE' if chosen else ''})"
+    if chosen:
+        problems.append(f"WORKSHOP_WORKSPACE={os.environ['WORKSHOP_WORKSPACE']}: {problem}. {fix}.")
+        return f"  Workspace   {folder} (NOT usable, see below)"
+    return f"  Workspace   {folder} (NOT usable: {problem}). {fix}"
 
 
 def _data_dir(out, problems):
@@ -157,12 +200,14 @@ def report(quick, probe_network=True, out=print):
     else:
         problems.append("TensorFlow/Keras are not installed. Fix: `pip install -r requirements.txt`.")
     mode = "quick" if quick else "full"
+    out(threads_line(problems))
     out(f"  Mode        {mode}" + (" (small data, few epochs)" if quick else " (complete data, full training)"))
     offline = _settings(out, problems)
     _data_dir(out, problems)
     cache = config.cache_dir()
     writable = cache_writable(cache)
     out(f"  Cache       {cache} ({'writable' if writable else 'NOT writable'})")
+    out(workspace_line(problems))
     _data_sets(quick, offline, writable, cache, probe_network, out, problems)
     out("")
     if problems:
