@@ -15,7 +15,8 @@ What it sets up:
   in (else every account may) and ``WORKSHOP_HUB_ADMINS=me`` names the admins.
 * Each learner's server is this environment's ``jupyterhub-singleuser``, started in their home,
   opening JupyterLab.  Before it starts, ``python -m helpers workspace`` copies the exercises they do
-  not have yet into their workspace (never overwriting one), so their notebooks are waiting.
+  not have yet into their workspace, ``~/keras-workshop`` (``WORKSHOP_WORKSPACE``; never overwriting
+  a copy), so their notebooks are waiting.
 * The room's settings come from ONE place, the "Keras workshop" kernel spec written by
   ``helpers kernel install`` (data folder, offline, threads, GPU memory, the kit's folder): its
   ``env`` is also given to every learner's server (and so to terminals and every kernel), and it is
@@ -94,6 +95,8 @@ c.Spawner.default_url = "/lab"
 c.Spawner.start_timeout = 300  # seconds; 30 servers and their first kernels starting at once share the CPUs
 c.Spawner.http_timeout = 180
 environment, from_spec = room_environment()
+# each learner's notebooks in their own home, whoever may write the kit's folder (kernel spec or hub env may move it)
+environment.setdefault("WORKSHOP_WORKSPACE", os.environ.get("WORKSHOP_WORKSPACE") or "~/keras-workshop")
 if os.environ.get("JUPYTER_PATH"):  # where a kernel spec installed with --prefix DIR is found
     environment["JUPYTER_PATH"] = os.environ["JUPYTER_PATH"]
 c.Spawner.environment = environment

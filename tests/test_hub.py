@@ -3,10 +3,10 @@
 JupyterHub (PyPI) and configurable-http-proxy (npm, ``npm ci --prefix hub``; ``make test`` and ``.ci/run``
 install it) start on loopback ports from ``hub/jupyterhub_config.py`` itself; a small extra config
 (``WORKSHOP_HUB_EXTRA_CONFIG``) only swaps in loopback ports, a test authenticator with a password
-(``SharedPasswordAuthenticator``, which replaced ``DummyAuthenticator.password`` in JupyterHub 5.3), a spawner that needs no system accounts (``SimpleLocalProcessSpawner``, homes
-under a temporary folder), one workspace per learner (the test runs as one user, who could otherwise
-write the kit's own ``mywork/``) and an admin token for the test.  The kernel spec comes from
-``python -m helpers kernel install --prefix``, found by the servers through ``JUPYTER_PATH``.
+(``SharedPasswordAuthenticator``, which took over ``DummyAuthenticator``'s password in JupyterHub 5.3), a
+spawner that needs no system accounts (``SimpleLocalProcessSpawner``, homes under a temporary folder) and
+an admin token for the test.  The kernel spec comes from ``python -m helpers kernel install --prefix``,
+found by the servers through ``JUPYTER_PATH``.
 
 Four learners, in parallel, each: log in through the hub's REST API with their password (a token
 request), start their own server, find exercise 01 in their workspace (prepared before the server
@@ -21,15 +21,12 @@ waits on states (hub answering, server ready, kernel idle, reply received), neve
 """
 
 import asyncio
-import datetime
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
@@ -37,7 +34,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from test_learner_walkthrough import CHECK, blank_lines, paste, questions_of, text_of
+from benchmarks.jupyter_api import connect_kernel, free_port, outputs_text, request
+from test_learner_walkthrough import CHECK, blank_lines, paste, questions_of
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "hub" / "jupyterhub_config.py"
@@ -59,8 +57,6 @@ c.SharedPasswordAuthenticator.user_password = "{password}"
 c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = "{homes}/{{username}}"
 c.Spawner.ip = "127.0.0.1"
-# every test learner is this one system user, who may write the kit's mywork/: give each a workspace of their own
-c.Spawner.environment.update({{"WORKSHOP_WORKSPACE": "~/keras-workshop"}})
 if os.geteuid() == 0:
     c.Spawner.args.append("--allow-root")
 c.JupyterHub.services.append({{"name": "room-test", "api_token": "{token}"}})
@@ -71,29 +67,6 @@ c.JupyterHub.load_roles.append({{"name": "room-test", "services": ["room-test"],
 
 def deadline(seconds):
     return seconds * SCALE
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def request(url, token=None, method="GET", body=None, timeout=60):
-    """One HTTP request; returns (status, parsed JSON or text)."""
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
-    if token:
-        req.add_header("Authorization", f"token {token}")
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            status, text = resp.status, resp.read().decode()
-    except urllib.error.HTTPError as err:
-        status, text = err.code, err.read().decode(errors="replace")
-    try:
-        return status, json.loads(text) if text else None
-    except ValueError:
-        return status, text
 
 
 def wait_for(what, check, seconds, proc=None, log=None):
@@ -178,67 +151,30 @@ def _answers(url):
         return False
 
 
-# -- a learner's kernel over its websocket ------------------------------------------------------------------------
-class Kernel:
-    """One kernel of a learner's server, driven over ``/api/kernels/<id>/channels`` (Jupyter's JSON protocol)."""
-
-    def __init__(self, ws, user):
-        self.ws, self.session, self.user = ws, uuid.uuid4().hex, user
-
-    async def run(self, code, seconds=600):
-        """Execute ``code``; returns (outputs as nbformat outputs, reply content) once the kernel is idle again."""
-        msg_id = uuid.uuid4().hex
-        self.ws.write_message(json.dumps({
-            "header": {"msg_id": msg_id, "username": self.user, "session": self.session, "msg_type": "execute_request",
-                       "version": "5.3", "date": datetime.datetime.now(datetime.timezone.utc).isoformat()},
-            "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-            "content": {"code": code, "silent": False, "store_history": True, "user_expressions": {},
-                        "allow_stdin": False, "stop_on_error": True}}))
-        outputs, reply, idle = [], None, False
-        end = time.monotonic() + deadline(seconds)
-        while reply is None or not idle:
-            left = end - time.monotonic()
-            if left <= 0:
-                raise TimeoutError(f"{self.user}: no reply within {deadline(seconds):.0f} s to:\n{code[:500]}")
-            raw = await asyncio.wait_for(self.ws.read_message(), timeout=left)
-            if raw is None:
-                raise ConnectionError(f"{self.user}: the kernel's websocket closed while running:\n{code[:500]}")
-            msg = json.loads(raw)
-            if msg.get("parent_header", {}).get("msg_id") != msg_id:
-                continue
-            kind, content = msg["header"]["msg_type"], msg["content"]
-            if msg["channel"] == "shell" and kind == "execute_reply":
-                reply = content
-            elif kind == "status":
-                idle = content["execution_state"] == "idle"
-            elif kind == "stream":
-                outputs.append(nbformat.v4.new_output("stream", name=content["name"], text=content["text"]))
-            elif kind in ("display_data", "execute_result"):
-                outputs.append(nbformat.v4.new_output("display_data", data=content["data"]))
-            elif kind == "error":
-                outputs.append(nbformat.v4.new_output("error", ename=content["ename"], evalue=content["evalue"],
-                                                      traceback=content["traceback"]))
-        return outputs, reply
-
-
+# -- a learner's kernel over its websocket (benchmarks/jupyter_api.py, shared with the room benchmark) ----------------
 def problems_of(outputs):
     """Error outputs, and stderr that reports an error or a traceback."""
-    found = [f"{o.ename}: {o.evalue}" for o in outputs if o.output_type == "error"]
-    found += [o.text[-1500:] for o in outputs if o.output_type == "stream" and o.name == "stderr"
-              and ("Traceback" in o.text or "Error" in o.text)]
+    found = [f"{o['ename']}: {o['evalue']}" for o in outputs if o["output_type"] == "error"]
+    found += [o["text"][-1500:] for o in outputs if o["output_type"] == "stream" and o["name"] == "stderr"
+              and ("Traceback" in o["text"] or "Error" in o["text"])]
     return found
 
 
-def said(outputs):
-    return text_of(nbformat.v4.new_code_cell(outputs=outputs))
+#: After 01 and 04: what the kernel's TensorFlow runs with, which run it made, and `helpers lab` inside the hub.
+PROBE = """import json, os, subprocess, sys
+import tensorflow as tf
+lab = subprocess.run([sys.executable, "-m", "helpers", "lab"], capture_output=True, text=True, timeout=300)
+print(json.dumps({"intra": tf.config.threading.get_intra_op_parallelism_threads(), "lab": lab.stdout + lab.stderr,
+                  "rc": lab.returncode, "run": [run.notebook, run.quick], "home": os.environ["HOME"]}))
+"""
 
 
 async def run_cells(kernel, cells, name):
     """Run code cells in order; every check must say Correct; returns (checks correct, texts of all cells)."""
     correct, texts = set(), []
     for i, source in enumerate(cells):
-        outputs, reply = await kernel.run(source)
-        text = said(outputs)
+        outputs, reply = await kernel.run(source, timeout=deadline(600))
+        text = outputs_text(outputs)
         texts.append(text)
         assert not problems_of(outputs) and reply["status"] == "ok", (
             f"{kernel.user}, {name}, cell {i} failed:\n{source[:800]}\n---\n{problems_of(outputs) or reply}")
@@ -268,8 +204,6 @@ def filled_in(exercise):
 
 async def learner(hub, name):
     """One learner's session, start to finish; returns what the test asserts on."""
-    from tornado.websocket import websocket_connect
-
     url = hub["url"]
     loop = asyncio.get_running_loop()
 
@@ -302,12 +236,7 @@ async def learner(hub, name):
     assert status == 200 and "keras-workshop" in spec["kernelspecs"], spec
     status, kernel_model = await call(f"{base}/api/kernels", token, method="POST", body={"name": "keras-workshop"})
     assert status == 201, (status, kernel_model)
-    ws_url = base.replace("http://", "ws://") + f"/api/kernels/{kernel_model['id']}/channels"
-    from tornado.httpclient import HTTPRequest
-
-    ws = await websocket_connect(HTTPRequest(ws_url, headers={"Authorization": f"token {token}"}),
-                                 max_message_size=256 * 2**20)
-    kernel = Kernel(ws, name)
+    kernel = await connect_kernel(base, kernel_model["id"], token, user=name)
     try:
         cells, questions = filled_in(exercise)
         correct_01, texts_01 = await run_cells(kernel, cells, "exercise 01")
@@ -315,15 +244,10 @@ async def learner(hub, name):
         questions_04 = questions_of(solution)
         correct_04, _ = await run_cells(kernel, [c.source for c in solution.cells if c.cell_type == "code"],
                                             "solution 04")
-        probe, _ = await kernel.run("import json, os, subprocess, sys\nimport tensorflow as tf\n"
-                                    "lab = subprocess.run([sys.executable, '-m', 'helpers', 'lab'], capture_output=True,"
-                                    " text=True, timeout=300)\n"
-                                    "print(json.dumps({'intra': tf.config.threading.get_intra_op_parallelism_threads(),"
-                                    " 'lab': lab.stdout + lab.stderr, 'rc': lab.returncode, 'run': [run.notebook, run.quick],"
-                                    " 'workspace': os.environ.get('WORKSHOP_WORKSPACE'), 'home': os.environ['HOME']}))")
+        probe, _ = await kernel.run(PROBE, timeout=deadline(300))
     finally:
-        ws.close()
-    facts = json.loads(said(probe).strip().splitlines()[-1])
+        kernel.close()
+    facts = json.loads(outputs_text(probe).strip().splitlines()[-1])
     status, _ = await call(f"{base}/api/kernels/{kernel_model['id']}", token, method="DELETE")
     assert status == 204, status
     status, _ = await call(f"{url}/hub/api/users/{name}/server", token, method="DELETE")
@@ -355,6 +279,7 @@ def test_four_learners_log_in_and_work_through_01_and_04_in_their_own_servers(hu
         # quick mode from the kernel spec's WORKSHOP_QUICK=1 (the banner is printed once per kernel, by 01)
         assert got["banner"] and got["facts"]["run"] == ["04_cnn_mnist", True], got
         assert got["workspace"] == exercises, (name, got["workspace"])  # prepared before the server started
+        assert (hub["homes"] / name / "keras-workshop" / "01_warmup.ipynb").is_file()  # in the learner's own home
         facts = got["facts"]
         assert facts["intra"] == 1, facts  # the kernel spec's --threads 1 reached TensorFlow
         assert facts["rc"] == 0 and "no second JupyterLab is started" in facts["lab"], facts
