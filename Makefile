@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8888
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
-.PHONY: lab test setup doctor exercises workspace slides clean
+.PHONY: lab test setup doctor exercises workspace slides hub-proxy kernel clean
 
 # jupyterlab-rise (live slides) pulls in jupyterlab-mathjax3, a JupyterLab 3 extension that
 # JupyterLab 4 lists as incompatible; JupyterLab 4 has MathJax built in, so it is disabled.
@@ -27,11 +27,23 @@ $(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
 	$(PY) -m pip install -r requirements-test.txt
 	@touch $@
 
+# The JupyterHub proxy (configurable-http-proxy, npm registry, versions locked in hub/package-lock.json):
+# hub/jupyterhub_config.py uses it, and tests/test_hub.py starts that hub. Needs node >= 20 and npm.
+hub/node_modules/.installed: hub/package.json hub/package-lock.json
+	npm ci --prefix hub --no-audit --no-fund
+	@touch $@
+
+hub-proxy: hub/node_modules/.installed
+
+# Register this environment as the "Keras workshop" Jupyter kernel (options: KERNEL_ARGS="--sys-prefix --offline ...").
+kernel: setup
+	$(PY) -m helpers kernel install $(KERNEL_ARGS)
+
 lab: setup
 	$(PY) -m helpers doctor || true   # probes a mirror only when data is missing: can the download work?
 	$(PY) -m helpers lab --port=$(PORT)
 
-test: setup $(VENV)/.installed-test
+test: setup $(VENV)/.installed-test hub/node_modules/.installed
 	$(PY) -m helpers slides --fetch-only   # the decks' npm assets (SHA-256 checked), before sockets are blocked
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -48,4 +60,4 @@ slides: setup
 	$(PY) -m helpers slides
 
 clean:
-	rm -rf $(VENV) .pytest_cache figures slides build/slides-npm
+	rm -rf $(VENV) .pytest_cache figures slides build/slides-npm hub/node_modules

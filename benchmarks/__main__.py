@@ -7,6 +7,8 @@ Usage (repo root, data reachable, e.g. WORKSHOP_DATA_DIR=../shared/data)::
     python -m benchmarks --tiny --out /tmp/b   # 1 epoch, a few hundred samples: a smoke test
     python -m benchmarks --distributed   # samples/s for 1 and 2 replicas and 2 workers (benchmarks/distributed.py)
     python -m benchmarks --full --dataset fashion   # 03 and 04 at full scale: results-full-fashion.{md,json}
+    python -m benchmarks --room 1 2 4 8  # N learners' servers and kernels at once (benchmarks/room.py): results-room.*,
+                                         # and the sizing table of the instructor guide, README and hub/z2jh-values.yaml
 
 Without ``--dataset`` every solution runs; with ``--dataset mnist|fashion`` the two image notebooks
 (03 and 04) run on that data set, beside reference models on the same split, published figures,
@@ -116,7 +118,14 @@ def main(argv=None):
                              "instead of running the solutions again (the test suite does this)")
     parser.add_argument("--distributed", action="store_true",
                         help="only the distributed benchmark: 1 vs 2 replicas and 2 loopback workers")
+    parser.add_argument("--room", type=int, nargs="+", metavar="N",
+                        help="only the room benchmark: N learners at once, each a Jupyter server and a kernel running "
+                             "01 then 04 (quick); writes results-room.{md,json} (with --tiny: 01 only, results-room-tiny)")
+    parser.add_argument("--compare", type=int, default=4, metavar="K",
+                        help="with --room: kernels running 04 at once for the default-vs-sized threads comparison")
     args = parser.parse_args(argv)
+    if args.room:
+        return room_main(args)
     if args.distributed:
         from . import distributed
 
@@ -148,6 +157,28 @@ def main(argv=None):
     (args.out / f"{stem}.json").write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
     print(report)
     print(f"written: {args.out / f'{stem}.md'} and .json")
+    return 0
+
+
+def room_main(args):
+    """``--room N ...``: measure, write the report and, for a full run into benchmarks/, the sizing in the docs."""
+    from . import room, room_docs
+
+    if min(args.room) < 1 or args.compare < 1:
+        raise SystemExit("error: --room and --compare take whole numbers >= 1, e.g. --room 1 2 4 8")
+    res = room.run(sorted(set(args.room)), tiny=args.tiny, compare=args.compare)
+    res["targets"] = [list(t) for t in room_docs.targets(res)]
+    res["sizing"] = room_docs.sizing(res)
+    stem = "results-room-tiny" if args.tiny else "results-room"
+    args.out.mkdir(parents=True, exist_ok=True)
+    report = room_docs.markdown(res)
+    (args.out / f"{stem}.md").write_text(report, encoding="utf-8")
+    (args.out / f"{stem}.json").write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+    print(report)
+    print(f"written: {args.out / f'{stem}.md'} and .json")
+    if not args.tiny and args.out.resolve() == (ROOT / "benchmarks").resolve():
+        for path in room_docs.update_docs(res):
+            print(f"updated the sizing in {path.relative_to(ROOT)}")
     return 0
 
 

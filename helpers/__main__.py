@@ -1,4 +1,4 @@
-"""Command line: ``python -m helpers {lab,workspace,doctor,prefetch,run,exercises,execute,slides}``."""
+"""Command line: ``python -m helpers {lab,workspace,kernel,doctor,prefetch,run,exercises,execute,slides}``."""
 
 import argparse
 import sys
@@ -99,17 +99,39 @@ def _lab(args, extra):
 
     from .tools.workspace import lab_command, prepare, workspace_dir
 
+    from .tools.hub import in_hub, where_to_open
+
     folder = workspace_dir()
     rows = prepare(folder)
     created = [name for name, status in rows if status == "new"]
     print(f"Your notebooks: {folder}" + (f" ({len(created)} new copies of the exercises)" if created else ""))
     _print_rows(folder, [row for row in rows if "; " in row[1] and not row[1].startswith("yours")])
+    if in_hub():
+        print("\n".join(where_to_open(folder)))
+        return 0
     cmd = lab_command(folder, port=args.port, extra=(["--no-browser"] if args.no_browser else []) + extra)
     if args.dry_run:
         print(" ".join(cmd))
         return 0
     sys.stdout.flush()
     os.execv(cmd[0], cmd)  # become JupyterLab: Ctrl-C and the signals of a job reach it directly
+
+
+def _kernel(args):
+    import sys as _sys
+
+    from .tools.kernel import install, spec_env
+
+    env = spec_env({"WORKSHOP_KIT_DIR": args.kit_dir, "WORKSHOP_DATA_DIR": args.data_dir,
+                    "WORKSHOP_OFFLINE": "1" if args.offline else None, "WORKSHOP_QUICK": args.quick,
+                    "WORKSHOP_THREADS": args.threads, "WORKSHOP_GPU_MEMORY": args.gpu_memory})
+    prefix = _sys.prefix if args.sys_prefix else args.prefix
+    where = install(env, user=args.user, prefix=prefix, name=args.name, display_name=args.display_name)
+    print(f"installed kernel {args.name!r} (\"{args.display_name}\") in {where}")
+    print(f"  python  {_sys.executable}")
+    for name, value in env.items():
+        print(f"  {name}={value}")
+    return 0
 
 
 def _run(args, extra):
@@ -142,7 +164,8 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("lab", help="copy the exercises you don't have yet into your workspace (mywork/), "
-                                   "then open it in JupyterLab; further options go to jupyter lab")
+                                   "then open it in JupyterLab (inside a JupyterHub server: say where it is); "
+                                   "further options go to jupyter lab")
     p.add_argument("--port", type=int, help="port for JupyterLab (default: its own, 8888)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
     p.add_argument("--dry-run", action="store_true", help="print the jupyter command instead of running it")
@@ -152,6 +175,27 @@ def main(argv=None):
     p.add_argument("--reset", nargs="+", metavar="NOTEBOOK",
                    help="start these over (e.g. 04); the old copy is kept in .backup/")
     p.set_defaults(func=_workspace)
+
+    p = sub.add_parser("kernel", help="register this environment as the named Jupyter kernel \"Keras workshop\"")
+    ksub = p.add_subparsers(dest="action", required=True)
+    k = ksub.add_parser("install", help="write the kernel spec; its env carries the kit's settings (each from its "
+                                        "flag, else from this shell's WORKSHOP_* variables)")
+    where = k.add_mutually_exclusive_group()
+    where.add_argument("--user", action="store_true", help="for the current user only (~/.local/share/jupyter)")
+    where.add_argument("--sys-prefix", action="store_true", help="into this environment (sys.prefix): every "
+                                                                 "Jupyter server run from it sees the kernel")
+    where.add_argument("--prefix", metavar="DIR", help="under DIR/share/jupyter/kernels (e.g. /usr/local)")
+    k.add_argument("--name", default="keras-workshop", help="kernel name (default keras-workshop)")
+    k.add_argument("--display-name", default="Keras workshop", help="name in the launcher (default Keras workshop)")
+    k.add_argument("--kit-dir", metavar="DIR", help="the kit's folder (default: this one) -> WORKSHOP_KIT_DIR")
+    k.add_argument("--data-dir", metavar="DIR", help="pre-fetched data folder -> WORKSHOP_DATA_DIR")
+    k.add_argument("--offline", action="store_true", help="never download -> WORKSHOP_OFFLINE=1")
+    k.add_argument("--quick", metavar="0|1", help="quick (1) or full (0) mode for every kernel -> WORKSHOP_QUICK")
+    k.add_argument("--threads", metavar="N", help="CPU threads per kernel, 0 = TensorFlow's defaults "
+                                                  "-> WORKSHOP_THREADS (default: sized to each kernel's CPUs)")
+    k.add_argument("--gpu-memory", metavar="MIB", help="MiB of each GPU per kernel -> WORKSHOP_GPU_MEMORY "
+                                                       "(default: memory growth)")
+    p.set_defaults(func=_kernel)
 
     p = sub.add_parser("run", help="run a notebook as a plain script (nbconvert), e.g. "
                                    "`python -m helpers run solutions/04_cnn_mnist.ipynb --quick --epochs 3`")

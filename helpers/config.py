@@ -17,6 +17,9 @@ Variable                    Meaning
                             never raises, not even in a script (default: raise in scripts).
 ``WORKSHOP_FIGURES_DIR``    Where scripts save figures (default ``./figures``).
 ``WORKSHOP_OUTPUT_DIR``     Where scripts write their JSON summary (default ``./outputs``).
+``WORKSHOP_THREADS``        CPU threads for TensorFlow and BLAS, 0-1024 (default: the CPUs this process
+                            may use; ``0`` = leave TensorFlow's own defaults).
+``WORKSHOP_GPU_MEMORY``     MiB of each GPU one kernel may use, 256-1048576 (default: grow on demand).
 ``WORKSHOP_<PARAMETER>``    A notebook parameter, e.g. ``WORKSHOP_EPOCHS=3`` (see :mod:`helpers.run.params`).
 ==========================  =====================================================
 """
@@ -31,6 +34,7 @@ __all__ = [
     "parse_flag",
     "env_flag",
     "env_number",
+    "parse_number",
     "absolute_path",
     "data_dir",
     "cache_dir",
@@ -42,6 +46,8 @@ __all__ = [
     "retries",
     "figures_dir",
     "output_dir",
+    "threads",
+    "gpu_memory",
 ]
 
 TRUE = frozenset({"1", "true", "yes", "on"})
@@ -84,24 +90,25 @@ def env_flag(name, default=False):
     return default if value is None else value
 
 
-def env_number(name, default, minimum=0.0, maximum=None, integer=False):
-    """Read a numeric environment variable (seconds, counts) and check its range where it is read.
+def parse_number(raw, name, default, minimum=0.0, maximum=None, integer=False, example=None):
+    """Check a numeric setting's text (from the environment or a command line) where it is read.
 
     ``nan``, ``inf`` and values outside ``[minimum, maximum]`` are refused here, so they cannot
     pass validation and break later (a timeout of ``nan`` seconds, retries for ever).
 
     Args:
-        name: The variable, e.g. ``"WORKSHOP_TIMEOUT"``.
-        default: The value when it is unset or empty; its type is the result's type.
+        raw: The text; ``None`` or blank means *not set*.
+        name: What holds it, for the message (``"WORKSHOP_TIMEOUT"``).
+        default: The value when it is not set; its type is the result's type.
         minimum: The smallest value accepted.
         maximum: The largest value accepted (None: no upper bound).
         integer: Only whole numbers are accepted (``3``, not ``2.5``).
+        example: The value the fix suggests (default: ``default``).
 
     Raises:
         ConfigError: The value is not a number, not finite, not whole when it must be, or out of range.
     """
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
+    if raw is None or str(raw).strip() == "":
         return default
     try:
         value = float(raw)
@@ -111,11 +118,26 @@ def env_number(name, default, minimum=0.0, maximum=None, integer=False):
           and (maximum is None or value <= maximum) and (not integer or value == int(value)))
     if not ok:
         kind = "a whole number" if integer else "a number"
-        span = f"between {minimum:g} and {maximum:g}" if maximum is not None else f">= {minimum:g}"
+        span = f"between {_plain(minimum)} and {_plain(maximum)}" if maximum is not None else f">= {_plain(minimum)}"
         raise ConfigError(
-            f"{name}={raw!r} is not valid: expected {kind} {span}. Fix: e.g. `export {name}={default:g}`, or unset it."
+            f"{name}={raw!r} is not valid: expected {kind} {span}. "
+            f"Fix: e.g. `export {name}={_plain(default if example is None else example)}`, or unset it."
         )
     return type(default)(value)
+
+
+def _plain(number):
+    """``3``, ``0.1``, ``1048576``: a bound as people write it (``:g`` would print 1.04858e+06)."""
+    return str(int(number)) if float(number).is_integer() else f"{number:g}"
+
+
+def env_number(name, default, minimum=0.0, maximum=None, integer=False, example=None):
+    """Read a numeric environment variable (seconds, counts) with :func:`parse_number`.
+
+    Raises:
+        ConfigError: The value is not a number, not finite, not whole when it must be, or out of range.
+    """
+    return parse_number(os.environ.get(name), name, default, minimum, maximum, integer, example)
 
 
 def absolute_path(raw):
@@ -189,3 +211,19 @@ def figures_dir():
 def output_dir():
     """Where scripts write their JSON run summary: ``WORKSHOP_OUTPUT_DIR`` or ``./outputs``."""
     return Path(os.environ.get("WORKSHOP_OUTPUT_DIR", "").strip() or "outputs")
+
+
+def threads():
+    """``WORKSHOP_THREADS``: CPU threads for TensorFlow and BLAS (0-1024), or None when unset.
+
+    ``0`` means *leave TensorFlow's and the BLAS libraries' own defaults* (no sizing at all);
+    unset means *size them to the CPUs this process may use* (:mod:`helpers.run.threads`).
+    """
+    value = env_number("WORKSHOP_THREADS", -1, minimum=0, maximum=1024, integer=True, example=2)
+    return None if value < 0 else value
+
+
+def gpu_memory():
+    """``WORKSHOP_GPU_MEMORY``: MiB of each GPU one process may use (256-1048576), or None when unset."""
+    value = env_number("WORKSHOP_GPU_MEMORY", 0, minimum=256, maximum=1048576, integer=True, example=4096)
+    return value or None

@@ -16,7 +16,7 @@ PACKAGE = ROOT / "helpers"
 FLOORS = {
     "errors": 0, "run": 0, "data": 0, "checks": 0,  # the wings' __init__ files import nothing
     "config": 1, "files": 1, "cluster": 1, "blanks": 1, "data.registry": 1, "data.verify": 1,
-    "paths": 2, "run.params": 2, "data.transport": 2, "data.images": 1,
+    "paths": 2, "run.params": 2, "data.transport": 2, "data.images": 1, "run.threads": 2,
     "run.state": 3,
     "data.fetch": 4, "run.device": 4,
     "data.loaders": 5, "run.summary": 5, "plotting": 5, "checks.feedback": 5, "distribute": 5, "checks.catch_up": 5,
@@ -25,7 +25,8 @@ FLOORS = {
     "questions": 8, "questions.*": 8,
     "run.setup": 9, "tools.slide_assets": 9,
     "tools": 10, "tools.*": 10,
-    "__main__": 11,
+    "tools.doctor": 11,  # it reports the workspace (tools.workspace)
+    "__main__": 12,
 }
 #: ``helpers/__init__.py`` only re-exports lazily (by name, in a dict), so it imports nothing itself; importing
 #: it from inside the package (``import helpers``) reaches every floor, so it counts as above all of them.

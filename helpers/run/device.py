@@ -1,6 +1,6 @@
-"""TensorFlow's door: the quiet import, which devices it sees, GPU memory growth, a readable report.
+"""TensorFlow's door: the quiet import, which devices it sees, GPU memory (growth or a cap), a readable report.
 
-This is the only module that imports TensorFlow for the kit; it imports nothing of the kit.
+This is the only module that imports TensorFlow for the kit; of the kit it imports only its errors.
 """
 
 import contextlib
@@ -9,8 +9,10 @@ import shutil
 import subprocess
 import sys
 
-__all__ = ["quiet_stderr", "import_tensorflow", "nvidia_smi", "gpu_info", "enable_memory_growth", "device_report",
-           "versions"]
+from ..errors import DeviceConfigError
+
+__all__ = ["quiet_stderr", "import_tensorflow", "nvidia_smi", "gpu_info", "enable_memory_growth",
+           "configure_gpu_memory", "device_report", "versions"]
 
 #: The distributions a run summary and a benchmark report name.
 VERSIONED = ("tensorflow", "keras", "numpy", "scikit-learn")
@@ -129,10 +131,54 @@ def enable_memory_growth(tf):
     and silently keeps the current setting when the GPU is already initialised.
     """
     for gpu in tf.config.list_physical_devices("GPU"):
+        _grow(tf, gpu)
+
+
+def configure_gpu_memory(tf, limit_mib=None):
+    """Share the GPUs: cap each at ``limit_mib`` MiB for this process, or let memory grow on demand.
+
+    Memory growth lets several kernels share a card but caps nobody: the first kernel that trains a
+    big model can take the whole card.  A cap (``WORKSHOP_GPU_MEMORY``) gives each kernel one logical
+    GPU of that size instead.  TensorFlow allows only one of the two per device, and only before
+    the GPU is initialised.
+
+    Args:
+        tf: The imported ``tensorflow`` module (or an object with the same ``tf.config`` calls).
+        limit_mib: MiB per GPU, or None for memory growth.
+
+    Returns:
+        list[str]: what was done, one line per GPU (empty without a GPU).
+
+    Raises:
+        DeviceConfigError: a cap was asked for, but this process's GPU already runs with another
+            setting (TensorFlow was used before ``setup()``); the message says to restart the kernel.
+    """
+    done = []
+    for gpu in tf.config.list_physical_devices("GPU"):
+        if limit_mib is None:
+            _grow(tf, gpu)
+            done.append(f"{gpu.name}: memory growth")
+            continue
         try:
-            tf.config.experimental.set_memory_growth(gpu, True)
-        except (RuntimeError, ValueError):
-            pass
+            tf.config.set_logical_device_configuration(
+                gpu, [tf.config.LogicalDeviceConfiguration(memory_limit=limit_mib)])
+        except RuntimeError as err:  # "cannot be modified after being initialized"
+            current = tf.config.get_logical_device_configuration(gpu) or []
+            if [getattr(c, "memory_limit", None) for c in current] != [limit_mib]:
+                raise DeviceConfigError(
+                    f"WORKSHOP_GPU_MEMORY={limit_mib} cannot be applied to {gpu.name}: TensorFlow already "
+                    f"uses this GPU with another setting ({err}). Fix: restart the kernel and run the "
+                    f"setup cell before anything else uses TensorFlow.") from None
+        done.append(f"{gpu.name}: capped at {limit_mib} MiB")
+    return done
+
+
+def _grow(tf, gpu):
+    """Memory growth for one GPU; silently keeps the current setting when the GPU is already initialised."""
+    try:
+        tf.config.experimental.set_memory_growth(gpu, True)
+    except (RuntimeError, ValueError):
+        pass
 
 
 def device_report(tf=None):

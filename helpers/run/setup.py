@@ -23,7 +23,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from . import state, device
+from . import state, device, threads
 from .params import resolve as resolve_params
 
 __all__ = ["Run", "setup", "run_id"]
@@ -147,13 +147,18 @@ def _writes_summary(interactive):
 
 
 def setup(notebook=None, quick=None, seed=42, deterministic=False, announce=True, **params):
-    """Prepare a notebook or script: its name, parameters, mode, quiet TensorFlow, seeds, GPU memory growth.
+    """Prepare a notebook or script: its name, parameters, mode, quiet TensorFlow, threads, GPU memory, seeds.
 
     Each parameter is taken from the ``parameters`` cell (the arguments here),
     overridden by ``WORKSHOP_<NAME>``, overridden in a script by ``--<name>``
     (:func:`helpers.run.params.resolve`, the kit's one resolver).
     In a script, ``--help`` lists them and exits.  Folders that the run will write
     to (figures and summary in a script) are checked now, before any training.
+
+    TensorFlow's and the BLAS libraries' thread pools are sized to the CPUs this process may use
+    (affinity and cgroup quota, or ``WORKSHOP_THREADS``; :mod:`helpers.run.threads`) before
+    TensorFlow runs any op.  Each GPU either grows its memory on demand or, with
+    ``WORKSHOP_GPU_MEMORY``, is capped at that many MiB for this process.
 
     Args:
         notebook: The notebook's own name, e.g. ``"04_cnn_mnist"``: summaries and figures are
@@ -172,7 +177,10 @@ def setup(notebook=None, quick=None, seed=42, deterministic=False, announce=True
     Raises:
         ConfigError: an environment variable holds a value of the wrong type or range.
         OutputNotWritableError: the figures or summary folder cannot be written.
+        DeviceConfigError: ``WORKSHOP_GPU_MEMORY`` is set but TensorFlow already uses the GPU otherwise.
     """
+    from .. import config
+
     state.set_notebook(notebook)
     interactive = state.in_kernel()
     name = state.notebook_name()
@@ -185,6 +193,8 @@ def setup(notebook=None, quick=None, seed=42, deterministic=False, announce=True
         if values.get(key) is not None:
             os.environ[var] = str(values[key])  # the folders are read from the environment on each use
     _check_output_folders(interactive)
+    budget = threads.cpu_budget()  # WORKSHOP_THREADS and WORKSHOP_GPU_MEMORY are checked before any work
+    gpu_memory = config.gpu_memory()
     if not interactive:
         _use_agg()
     if announce and state.first_time(("mode banner", is_quick)):
@@ -193,10 +203,12 @@ def setup(notebook=None, quick=None, seed=42, deterministic=False, announce=True
                   "(unset WORKSHOP_QUICK or pass --full for the real thing).")
         else:
             print("Full mode: complete data sets and full training (WORKSHOP_QUICK=1 for a fast smoke run).")
+    threads.limit_environment(budget)
     tf = device.import_tensorflow()
     import keras
 
-    device.enable_memory_growth(tf)
+    threads.apply(budget, tf)
+    device.configure_gpu_memory(tf, gpu_memory)
     random.seed(seed)
     keras.utils.set_random_seed(seed)  # also seeds NumPy and the backend
     if deterministic:

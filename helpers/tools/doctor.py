@@ -21,7 +21,7 @@ from ..data.registry import DATASETS, needed_datasets
 from ..data.verify import describe
 from ..run.device import versions
 
-__all__ = ["cache_writable", "network_reachable", "notebook_datasets", "report"]
+__all__ = ["cache_writable", "network_reachable", "notebook_datasets", "report", "threads_line", "workspace_line"]
 
 _LOADS = re.compile(r"load_(mnist|abalone|fashion_mnist|images)\(([^)]*)\)")
 
@@ -101,6 +101,49 @@ def _settings(out, problems):
         except ConfigError as exc:
             problems.append(str(exc))
     return offline
+
+
+def threads_line(problems):
+    """``Threads     2 (from the CPU affinity: ...)``: what ``helpers.setup()`` will give TensorFlow and BLAS."""
+    from ..run.threads import cpu_budget
+
+    try:
+        return f"  Threads     {cpu_budget().reason}"
+    except ConfigError as exc:
+        problems.append(str(exc))
+        return "  Threads     (WORKSHOP_THREADS is not valid, see below)"
+
+
+def workspace_line(problems):
+    """``Workspace   <folder> (writable)``: where the learner's copies of the exercises go.
+
+    A folder that cannot be written is a problem only when ``WORKSHOP_WORKSPACE`` chose it; the
+    default one gets its fix on the line (notebooks still run; only the copies need a home).
+    """
+    import os
+
+    from .workspace import workspace_dir
+
+    chosen = bool(os.environ.get("WORKSHOP_WORKSPACE", "").strip())
+    fix = "Fix: `export WORKSHOP_WORKSPACE=$HOME/keras-workshop` (any folder you may write)"
+    try:
+        folder = workspace_dir()
+    except ConfigError as exc:
+        return f"  Workspace   (none: {str(exc).split('. Fix:')[0]}). {fix}"
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        problem = f"{probe} is not a folder"
+    elif not os.access(probe, os.W_OK | os.X_OK):
+        problem = f"{probe} is not writable for this user"
+    else:
+        state = "exists" if folder.is_dir() else "will be created"
+        return f"  Workspace   {folder} (writable, {state}{'; from WORKSHOP_WORKSPACE' if chosen else ''})"
+    if chosen:
+        problems.append(f"WORKSHOP_WORKSPACE={os.environ['WORKSHOP_WORKSPACE']}: {problem}. {fix}.")
+        return f"  Workspace   {folder} (NOT usable, see below)"
+    return f"  Workspace   {folder} (NOT usable: {problem}). {fix}"
 
 
 def _data_dir(out, problems):
@@ -218,12 +261,14 @@ def report(quick, probe_network=True, out=print, notebook=None):
     else:
         problems.append("TensorFlow/Keras are not installed. Fix: `pip install -r requirements.txt`.")
     mode = "quick" if quick else "full"
+    out(threads_line(problems))
     out(f"  Mode        {mode}" + (" (small data, few epochs)" if quick else " (complete data, full training)"))
     offline = _settings(out, problems)
     _data_dir(out, problems)
     cache = config.cache_dir()
     writable = cache_writable(cache)
     out(f"  Cache       {cache} ({'writable' if writable else 'NOT writable'})")
+    out(workspace_line(problems))
     needed = notebook_datasets(notebook, quick) if notebook else None
     who = Path(notebook).stem if notebook else None
     pending = _data_sets(quick, offline, writable, cache, probe_network, out, problems, needed, who)
