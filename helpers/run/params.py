@@ -37,6 +37,7 @@ KNOWN = {
     "batch_size": (int, "mini-batch size"),
     "learning_rate": (float, "the optimizer's learning rate"),
     "dataset": (str, "image data set: mnist (handwritten digits) or fashion (Fashion-MNIST clothing)"),
+    "max_trials": (int, "trials of a hyperparameter search (default: the notebook's quick/full choice)"),
     "figures_dir": (str, "folder where a script saves its figures (default ./figures)"),
     "output_dir": (str, "folder where a script writes its JSON summary (default ./outputs)"),
 }
@@ -48,6 +49,7 @@ RANGES = {
     "epochs": (lambda v: v >= 1, "a whole number >= 1"),
     "batch_size": (lambda v: v >= 1, "a whole number >= 1"),
     "learning_rate": (lambda v: v > 0, "a number > 0"),
+    "max_trials": (lambda v: v >= 1, "a whole number >= 1"),
 }
 #: Parameters every script accepts, even when the notebook does not pass them to setup().
 ALWAYS = ("quick", "seed", "figures_dir", "output_dir")

@@ -140,7 +140,7 @@ def report(quick, probe_network=True, out=print):
     out(f"  TensorFlow  {tf_version or 'NOT INSTALLED'}")
     out(f"  Keras       {_version('keras') or 'NOT INSTALLED'}")
     out(f"  helpers     {__version__}")
-    for dist in ("numpy", "pandas", "scikit-learn", "matplotlib"):
+    for dist in ("numpy", "pandas", "scikit-learn", "matplotlib", "keras-tuner"):
         if _version(dist) is None:
             problems.append(f"Python package {dist} is missing. Fix: `pip install -r requirements.txt`.")
     if tf_version and _version("keras"):
