@@ -10,7 +10,8 @@ Usage (repo root, data reachable, e.g. WORKSHOP_DATA_DIR=../shared/data)::
     python -m benchmarks --room 1 2 4 8  # N learners' servers and kernels at once (benchmarks/room.py): results-room.*,
                                          # and the sizing table of the instructor guide, README and hub/z2jh-values.yaml
 
-Without ``--dataset`` every solution runs; with ``--dataset mnist|fashion`` the two image notebooks
+Without ``--dataset`` every solution runs (08's recurrent network is reported beside 04's CNN on the same
+split, and 09's search with its retrained test accuracy); with ``--dataset mnist|fashion`` the two image notebooks
 (03 and 04) run on that data set, beside reference models on the same split, published figures,
 and the cost growth of the CNN with the number of training images (one fresh process per size).
 
@@ -97,6 +98,9 @@ def markdown(res):
     ab = res["solutions"].get("05_abalone_regression")
     if ab:
         lines.append(f"| our 05 network | {ab['metrics']['test_mae']:.3f} | {ab['metrics']['test_rmse']:.3f} |")
+    from . import sequences
+
+    lines += sequences.markdown(res)
     lines += ["", "## Start-up and data", "", "| what | seconds |", "|---|---|"]
     lines += [f"| {k} | {v:.3f} |" for k, v in {**res["startup"], **res["data_loads"]}.items()]
     lines += ["", "## Targets", "", "| target | measured | met |", "|---|---|---|"]
@@ -210,6 +214,10 @@ def run_all(res, quick, tiny, solution_runs):
     res["fnn"] = references.fnn_references(quick, epochs=1 if tiny else 5,
                                            hidden_epochs=1 if tiny else (8 if quick else 20), limit=limit)
     res["abalone"] = references.abalone_references()
+    from . import sequences
+
+    res["sequences"] = sequences.sequence_comparison(res["solutions"])  # 08 vs 04's CNN, from their own runs
+    res["search"] = sequences.search_summary(res["solutions"])
     res["targets"] = targets(res, quick)
 
 

@@ -11,6 +11,8 @@ from helpers.questions import nb03_fnn_mnist as n03
 from helpers.questions import nb04_cnn_mnist as n04
 from helpers.questions import nb05_abalone_regression as n05
 from helpers.questions import nb07_transfer_learning as n07
+from helpers.questions import nb08_sequences as n08
+from helpers.questions import nb09_hyperparameter_search as n09
 
 NEVER = {
     n01.q1: ("matmul(x0", "+ b_true"), n01.q2: ("rng.uniform", "rng.normal", "@ W_np"),
@@ -28,6 +30,11 @@ NEVER = {
     n05.q4: ("model.fit",),
     n07.q1: ("trainable = False", "training=False", "Dropout(0.4)"), n07.q2: ("make_base()", "Dropout(0.4)"),
     n07.q3: ("trainable = True", "Adam(1e-4)", "1e-4"),
+    n08.q1: ("np.tanh(x_t", "h @ W_h", "x_t @ W_x", "np.zeros(W_h"), n08.q2: ("LSTM(128", "Dense(10", "softmax"),
+    n08.q3: ("4 *", "4 ×", "one_set", "units + 1"), n08.q4: ("model.fit",),
+    n09.q1: ("sampling=\"log\"", "hp.Int(", "hp.Float(", "hp.Choice("),
+    n09.q2: ("RandomSearch(", "directory=tuner_dir", "objective=\"val_accuracy\""),
+    n09.q3: ("x_val, y_val", "validation_data=("), n09.q4: ("hypermodel.build", "build_model(best_hp)"),
 }
 QUESTIONS = list(NEVER)
 

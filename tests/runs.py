@@ -5,6 +5,9 @@ Running a notebook is the expensive part of the suite.  A test asks for a run wi
 under a file lock, and stores the result in the session's shared temporary folder; every later
 caller with the same notebook, arguments and environment gets the stored result and the files
 the run left (figures, summary) without running it again.
+
+Each run gets its own temporary folder (``TMPDIR`` = ``<run folder>/tmp``), so a test can check that a
+notebook leaves no temporary files or folders behind (``tmp_leftovers``).
 """
 
 import fcntl
@@ -38,7 +41,8 @@ def script_run(tmp_path_factory, notebook, args=(), env=None, timeout=900):
         timeout: Seconds before the run is killed.
 
     Returns:
-        helpers.tools.scripts.ScriptRun (its ``workdir`` holds figures/ and outputs/).
+        helpers.tools.scripts.ScriptRun (its ``workdir`` holds figures/ and outputs/; its temporary
+        folder is ``tmp_folder(run)``).
     """
     notebook = Path(notebook)
     key = hashlib.sha1(json.dumps([str(notebook.resolve()), [str(a) for a in args],
@@ -49,6 +53,18 @@ def script_run(tmp_path_factory, notebook, args=(), env=None, timeout=900):
         done = folder / "run.json"
         if done.exists():
             return ScriptRun.from_json(done.read_text())
-        result = run_as_script(notebook, args, workdir=folder / "work", env=env, timeout=timeout)
+        (folder / "tmp").mkdir(parents=True, exist_ok=True)
+        result = run_as_script(notebook, args, workdir=folder / "work",
+                               env={"TMPDIR": str(folder / "tmp"), **(env or {})}, timeout=timeout)
         done.write_text(result.to_json())
         return result
+
+
+def tmp_folder(run):
+    """The temporary folder (``TMPDIR``) a shared run used."""
+    return Path(run.workdir).parent / "tmp"
+
+
+def tmp_leftovers(run):
+    """What a shared run left in its temporary folder (names), e.g. a folder it made and never removed."""
+    return sorted(p.name for p in tmp_folder(run).iterdir())

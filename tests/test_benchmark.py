@@ -50,8 +50,19 @@ def test_tiny_benchmark_writes_a_complete_table_and_json(tmp_path, tmp_path_fact
     assert res["startup"]["import helpers"] < res["startup"]["import helpers + TensorFlow"]
     assert len(res["data_loads"]) == 2
     assert len(res["targets"]) == len(solutions) + 5
-    for heading in ("## Solutions", "## CNN", "## FNN references", "## Abalone", "## Start-up", "## Targets"):
+    for heading in ("## Solutions", "## CNN", "## FNN references", "## Abalone", "## Sequences: 08's recurrent",
+                    "## Hyperparameter search (09", "## Start-up", "## Targets"):
         assert heading in report
+    # 08 beside 04's CNN (trained inside 08's run, and 04's own run), and 09's search, from the suite's runs
+    seq = res["sequences"]
+    assert [row["model"][:4] for row in seq["rows"]] == ["08 r", "04's", "04's"] and seq["ratio"] > 0
+    for row in seq["rows"]:
+        assert row["epochs"] >= 1 and row["seconds_per_epoch"] > 0 and 0 < row["test_accuracy"] <= 1
+    assert seq["rows"][0]["test_accuracy"] == runs["08_sequences"].summary["metrics"]["test_accuracy"]
+    assert seq["rows"][2]["epochs"] == runs["04_cnn_mnist"].summary["epochs_run"]
+    search = res["search"]
+    assert search["trials"] == 8 and search["search_seconds"] > 0 and 0 < search["best_val_accuracy"] <= 1
+    assert search["test_accuracy"] == runs["09_hyperparameter_search"].summary["metrics"]["test_accuracy"]
     machine = res["machine"]
     assert machine["cpus"] >= 1 and machine["versions"]["keras"] and machine["device"]
     assert "keras" in report and str(machine["cpus"]) in report
@@ -128,3 +139,27 @@ def test_growth_summary_calls_time_linear_and_memory_flat_from_the_numbers():
     quadratic = [row(1000, 1.0, 900), row(2000, 4.0, 1400), row(4000, 16.0, 2400)]
     sentence = growth_sentence({"rows": quadratic, "summary": growth_summary(quadratic)})
     assert "does not grow linearly" in sentence and "does not stay flat" in sentence
+
+
+def test_sequence_and_search_sections_read_the_runs_summaries():
+    from benchmarks import sequences
+
+    def run(epochs, times, metrics, params=None):
+        return {"epochs_run": epochs, "epoch_seconds": times, "train_seconds": sum(times), "metrics": metrics,
+                "params": params or {}, "wall_seconds": 40.0}
+
+    solutions = {
+        "04_cnn_mnist": run(3, [4.0, 2.0, 2.2], {"test_accuracy": 0.985}),
+        "08_sequences": run(2, [3.0, 1.5], {"test_accuracy": 0.97, "seconds_per_epoch": 1.5,
+                                             "cnn_test_accuracy": 0.985, "cnn_seconds_per_epoch": 2.0,
+                                             "cnn_train_seconds": 8.0, "cnn_epochs": 3.0}, {"dataset": "fashion"}),
+        "09_hyperparameter_search": run(5, [1.0] * 5, {"test_accuracy": 0.95, "best_val_accuracy": 0.96,
+                                                       "search_seconds": 20.0, "trials": 8.0}),
+    }
+    seq = sequences.sequence_comparison(solutions)
+    assert seq["ratio"] == 0.75 and seq["dataset"] == "fashion"
+    assert seq["rows"][2]["seconds_per_epoch"] == 2.2 and seq["rows"][2]["train_seconds"] == 8.2
+    report = "\n".join(sequences.markdown({"sequences": seq, "search": sequences.search_summary(solutions)}))
+    assert "| 08 recurrent network (LSTM), in 08's run | 2 | 1.50 | 4.5 | 97.00% |" in report
+    assert "took 0.75× one epoch of the CNN" in report and "| 8 | 5 | 20.0 | 0.9600 | 5.0 | 95.00% | 40.0 |" in report
+    assert sequences.sequence_comparison({}) is None and sequences.markdown({}) == []

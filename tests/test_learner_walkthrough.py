@@ -7,7 +7,8 @@ The cells run in order.  At each cell with a blank:
 3. the question's ``solution()`` text replaces the blank's stub line and the cell runs again: no error.
 
 Every ``qN.check()`` cell then runs in its place and must say *Correct*, and no other cell may fail.
-So this is both the unfilled-exercise test and the pasted-solution test, for every question of 01–07.
+So this is both the unfilled-exercise test and the pasted-solution test, for every question of every hands-on
+notebook (01–09).
 
 It is also the suite's nbval run of the hands-on notebooks: each cell that the solution marks
 ``# NBVAL_CHECK_OUTPUT`` (the exercise has the same cell, by id, without the marker) must print

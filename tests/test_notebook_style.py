@@ -84,9 +84,10 @@ def test_check_command_passes_on_the_repo():
     assert "in sync" in proc.stdout
 
 
-def test_hands_on_notebooks_are_numbered_01_to_07():
-    # 01-05 are the workshop day; 06 (distributed) and 07 (transfer learning) extend it
-    assert [p.stem[:2] for p in SOLUTIONS] == ["01", "02", "03", "04", "05", "06", "07"]
+def test_hands_on_notebooks_are_numbered_01_to_09():
+    # 01-05 are the workshop day; 06 (distributed), 07 (transfer learning), 08 (sequences) and
+    # 09 (hyperparameter search) extend it
+    assert [p.stem[:2] for p in SOLUTIONS] == ["01", "02", "03", "04", "05", "06", "07", "08", "09"]
     assert [p.name for p in SOLUTIONS] == sorted(p.name for p in (ROOT / "exercises").glob("*.ipynb"))
 
 

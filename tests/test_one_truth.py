@@ -16,7 +16,8 @@ from helpers.checks.question import CORRECT, INCORRECT
 from helpers.run.state import RunFacts, run_facts
 from helpers.data import images, loaders
 from helpers.errors import ConfigError, UnknownDatasetError
-from helpers.questions import nb03_fnn_mnist, nb04_cnn_mnist, nb06_distributed
+from helpers.questions import (nb03_fnn_mnist, nb04_cnn_mnist, nb06_distributed, nb08_sequences,
+                               nb09_hyperparameter_search)
 from helpers.run import params, state
 from helpers.run.setup import Run
 
@@ -37,12 +38,14 @@ def test_dataset_choices_class_names_and_loaders_come_from_the_table():
 
 
 def test_every_accuracy_check_has_a_floor_in_the_table():
-    for question in (nb03_fnn_mnist.q4, nb04_cnn_mnist.q4, nb06_distributed.q5):
+    for question in (nb03_fnn_mnist.q4, nb04_cnn_mnist.q4, nb06_distributed.q5, nb08_sequences.q4,
+                     nb09_hyperparameter_search.q4):
         for quick in (True, False):
             floor = images.floor_for(question.notebook, "mnist", quick)
             assert 0.5 < floor < 1, (question, floor)
         assert images.floor_for(question.notebook, "mnist", True) <= images.floor_for(question.notebook, "mnist", False)
-    assert not any(hasattr(module, "FLOORS") for module in (nb03_fnn_mnist, nb04_cnn_mnist, nb06_distributed))
+    modules = (nb03_fnn_mnist, nb04_cnn_mnist, nb06_distributed, nb08_sequences, nb09_hyperparameter_search)
+    assert not any(hasattr(module, "FLOORS") for module in modules)
 
 
 # -- checks receive the run -------------------------------------------------------------------------------------

@@ -37,8 +37,8 @@ def _slides(nb):
     return groups
 
 
-def test_five_numbered_lectures():
-    assert [p.name[:3] for p in LECTURES] == ["L1_", "L2_", "L3_", "L4_", "L5_"]
+def test_six_numbered_lectures():
+    assert [p.name[:3] for p in LECTURES] == ["L1_", "L2_", "L3_", "L4_", "L5_", "L6_"]
 
 
 @pytest.mark.parametrize("path", LECTURES, ids=ids)

@@ -39,6 +39,7 @@ KNOWN = {
     "batch_size": (int, "mini-batch size"),
     "learning_rate": (float, "the optimizer's learning rate"),
     "dataset": (str, "image data set: " + " or ".join(f"{name} ({row.about})" for name, row in IMAGE_SETS.items())),
+    "max_trials": (int, "trials of a hyperparameter search (default: the notebook's quick/full choice)"),
     "figures_dir": (str, "folder where a script saves its figures (default ./figures)"),
     "output_dir": (str, "folder where a script writes its JSON summary (default ./outputs)"),
 }
@@ -50,6 +51,7 @@ RANGES = {
     "epochs": (lambda v: 1 <= v <= 10_000, "a whole number from 1 to 10000"),
     "batch_size": (lambda v: 1 <= v <= 2**20, "a whole number from 1 to 1048576"),
     "learning_rate": (lambda v: v > 0, "a number > 0"),
+    "max_trials": (lambda v: v >= 1, "a whole number >= 1"),
 }
 #: Parameters every script accepts, even when the notebook does not pass them to setup().
 ALWAYS = ("quick", "seed", "figures_dir", "output_dir")

@@ -97,6 +97,16 @@ class Run:
 
         return epoch_timer(self._epoch_seconds)
 
+    @property
+    def epoch_seconds(self):
+        """The wall-clock seconds of each epoch that :meth:`track` has recorded so far (a copy).
+
+        Example::
+
+            print(f"the last epoch took {run.epoch_seconds[-1]:.1f} s")
+        """
+        return list(self._epoch_seconds)
+
     def finish(self, history=None, **metrics):
         """End the run: in a script, write the JSON summary; in Jupyter, only if ``WORKSHOP_OUTPUT_DIR`` is set.
 

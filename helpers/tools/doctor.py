@@ -240,11 +240,11 @@ def report(quick, probe_network=True, out=print, notebook=None):
     problems = []
     out("Keras workshop kit: doctor")
     out(f"  Python      {platform.python_version()} ({platform.system()} {platform.machine()})")
-    found = versions(("tensorflow", "keras", "numpy", "pandas", "scikit-learn", "matplotlib"))
+    found = versions(("tensorflow", "keras", "numpy", "pandas", "scikit-learn", "matplotlib", "keras-tuner"))
     out(f"  TensorFlow  {found.get('tensorflow', 'NOT INSTALLED')}")
     out(f"  Keras       {found.get('keras', 'NOT INSTALLED')}")
     out(f"  helpers     {__version__}")
-    for dist in ("numpy", "pandas", "scikit-learn", "matplotlib"):
+    for dist in ("numpy", "pandas", "scikit-learn", "matplotlib", "keras-tuner"):
         if dist not in found:
             problems.append(f"Python package {dist} is missing. Fix: `pip install -r requirements.txt`.")
     if "tensorflow" in found and "keras" in found:

@@ -114,7 +114,8 @@ def run_as_script(notebook, args=(), *, workdir, env=None, timeout=None, clean_e
     full_env = dict(os.environ)
     if clean_env:
         for key in ("WORKSHOP_STRICT", "WORKSHOP_FIGURES_DIR", "WORKSHOP_OUTPUT_DIR", "WORKSHOP_EPOCHS",
-                    "WORKSHOP_BATCH_SIZE", "WORKSHOP_SEED", "WORKSHOP_LEARNING_RATE", "WORKSHOP_DATASET"):
+                    "WORKSHOP_BATCH_SIZE", "WORKSHOP_SEED", "WORKSHOP_LEARNING_RATE", "WORKSHOP_DATASET",
+                    "WORKSHOP_MAX_TRIALS"):
             full_env.pop(key, None)
     for key, value in (env or {}).items():
         if value is None:
