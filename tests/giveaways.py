@@ -27,7 +27,7 @@ NEVER = {
     n05.q1: ("get_dummies",), n05.q2: ("y_train.mean()", "np.abs(y_test"), n05.q3: ("Dense(1)", "loss=\"mse\""),
     n05.q4: ("model.fit",),
     n07.q1: ("trainable = False", "training=False", "Dropout(0.4)"), n07.q2: ("make_base()", "Dropout(0.4)"),
-    n07.q3: ("trainable = True", "Adam(1e-4)", "1e-4"),
+    n07.q3: ("trainable = True", "Adam(1e-4)", "1e-4", "layer.trainable = False"),
 }
 QUESTIONS = list(NEVER)
 
