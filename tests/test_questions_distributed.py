@@ -68,6 +68,7 @@ def test_global_batch_and_learning_rate():
     assert outcome(q1, global_batch_size=128, scaled_learning_rate=root, **base) == CORRECT
     assert outcome(q1, global_batch_size=np.int64(128), scaled_learning_rate=np.float32(root), **base) == CORRECT
     assert outcome(q1, global_batch_size=128, scaled_learning_rate=0.002 * 2 ** 0.5, **base) == CORRECT
+    assert outcome(q1, global_batch_size=128, scaled_learning_rate=0.002 * np.sqrt(2), **base) == CORRECT
     assert outcome(q1, global_batch_size=64, scaled_learning_rate=root, **base) == INCORRECT  # one replica's share
     assert outcome(q1, global_batch_size=32, scaled_learning_rate=root, **base) == INCORRECT  # divided
     assert outcome(q1, global_batch_size=128.0, scaled_learning_rate=root, **base) == INCORRECT  # not a count
