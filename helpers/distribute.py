@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .cluster import parse_tf_config
 from .paths import KIT_ENV, hpc_dir
-from .run.device import import_tensorflow
+from .run.device import import_tensorflow, quiet_stderr
 from .errors import ConfigError, DeviceConfigError, TrainerNotFoundError, WorkerFailedError
 
 __all__ = ["tensorflow", "training_devices",
@@ -73,6 +73,8 @@ def training_devices(cpu_devices=2):
                 f"TensorFlow already runs on {len(have)} logical CPU device(s), so it cannot make {cpu_devices}: "
                 f"devices are fixed once the first operation runs. Fix: restart the kernel (or script) and call "
                 f"training_devices() right after helpers.setup(), before any other TensorFlow code.") from None
+    with quiet_stderr():  # the first float16 op on a CPU logs a oneDNN line to fd 2 (notebook 06's mixed precision)
+        tf.constant(0, dtype=tf.float16)
     return [d.name for d in tf.config.list_logical_devices("CPU")]
 
 

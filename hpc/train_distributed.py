@@ -65,8 +65,8 @@ def parse_args(argv=None):
                    help="auto: fit for one process, the custom loop for several")
     p.add_argument("--epochs", type=_number(int, 1, 10_000), default=None, help="total epochs (default: 3 quick, 12 full)")
     p.add_argument("--batch-size", type=_number(int, 1, 2**20), default=64, help="per replica; global = this × replicas")
-    p.add_argument("--learning-rate", type=_number(float, 0, above=True), default=1e-3,
-                   help="for one replica; scaled × replicas")
+    p.add_argument("--learning-rate", type=_number(float, 0, above=True), default=2e-3,
+                   help="Adam's rate for one replica's batch; scaled × √replicas (the square-root rule)")
     p.add_argument("--cpu-devices", type=_number(int, 1, 64), default=2,
                    help="logical CPU devices without a GPU (one process)")
     p.add_argument("--limit", type=_number(int, 0), default=0, help="train on the first N samples only (0: all)")
@@ -144,12 +144,11 @@ def rendezvous_deadline(seconds, task, resolver):
 
 
 def load_data(quick, limit, seed):
-    """MNIST as float32 images (n, 28, 28, 1) in [0, 1]: train, validation and test splits."""
+    """MNIST as bytes (n, 28, 28, 1), 0-255 (the model scales them): train, validation and test splits."""
     import numpy as np
 
     (x_train, y_train), (x_test, y_test) = helpers.load_mnist(quick=quick)
-    x_train = x_train[..., np.newaxis].astype("float32") / 255
-    x_test = x_test[..., np.newaxis].astype("float32") / 255
+    x_train, x_test = x_train[..., np.newaxis], x_test[..., np.newaxis]
     n_val = 1000 if quick else 5000
     x_val, y_val = x_train[-n_val:], y_train[-n_val:]
     x_train, y_train = x_train[:-n_val], y_train[:-n_val]
@@ -159,15 +158,18 @@ def load_data(quick, limit, seed):
 
 
 def build_model():
-    """The CNN of notebook 04; its output layer is float32 so mixed precision stays stable."""
+    """The CNN of notebook 04 with notebook 06's two changes: synchronised batch normalisation, a float32 output."""
     import keras
 
     L = keras.layers
     return keras.Sequential([
         keras.Input(shape=(28, 28, 1)),
-        L.Conv2D(32, 3, activation="relu"), L.BatchNormalization(momentum=0.9, synchronized=True), L.MaxPooling2D(2),
-        L.Conv2D(64, 3, activation="relu"), L.BatchNormalization(momentum=0.9, synchronized=True), L.MaxPooling2D(2),
-        L.Flatten(), L.Dropout(0.3), L.Dense(10, activation="softmax", dtype="float32"),
+        L.Rescaling(1 / 255),
+        L.Conv2D(32, 3, padding="same", use_bias=False), L.MaxPooling2D(2),
+        L.BatchNormalization(momentum=0.9, synchronized=True), L.ReLU(),
+        L.Conv2D(64, 3, padding="same", use_bias=False), L.MaxPooling2D(2),
+        L.BatchNormalization(momentum=0.9, synchronized=True), L.ReLU(),
+        L.Flatten(), L.Dropout(0.4), L.Dense(10, activation="softmax", dtype="float32"),
     ])
 
 
@@ -319,7 +321,8 @@ def _main(args):
     keras.utils.set_random_seed(args.seed)
     replicas = strategy.num_replicas_in_sync
     name = "MultiWorkerMirroredStrategy" if resolver is not None else "MirroredStrategy"
-    global_batch, learning_rate = args.batch_size * replicas, args.learning_rate * replicas
+    # the global batch is what fit and Dataset.batch take; Adam's rate grows with its square root (notebook 06)
+    global_batch, learning_rate = args.batch_size * replicas, args.learning_rate * replicas ** 0.5
     print(f"{task}: {name}, {replicas} replica(s), global batch {global_batch}, "
           f"learning rate {learning_rate:g}, loop {loop}", flush=True)
     data = load_data(quick, args.limit, args.seed)

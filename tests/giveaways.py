@@ -29,7 +29,7 @@ NEVER = {
     n05.q1: ("get_dummies",), n05.q2: ("y_train.mean()", "np.abs(y_test"), n05.q3: ("Dense(1)", "loss=\"mse\""),
     n05.q4: ("model.fit",),
     n07.q1: ("trainable = False", "training=False", "Dropout(0.4)"), n07.q2: ("make_base()", "Dropout(0.4)"),
-    n07.q3: ("trainable = True", "Adam(1e-4)", "1e-4"),
+    n07.q3: ("trainable = True", "Adam(1e-4)", "1e-4", "layer.trainable = False"),
     n08.q1: ("np.tanh(x_t", "h @ W_h", "x_t @ W_x", "np.zeros(W_h"), n08.q2: ("LSTM(128", "Dense(10", "softmax"),
     n08.q3: ("4 *", "4 ×", "one_set", "units + 1"), n08.q4: ("model.fit",),
     n09.q1: ("sampling=\"log\"", "hp.Int(", "hp.Float(", "hp.Choice("),

@@ -38,6 +38,20 @@ def test_mirrored_fit_on_two_logical_cpus_reaches_the_single_device_floor(tmp_pa
     # what the callbacks left: the best model (ModelCheckpoint), TensorBoard logs, no backup (finished)
     assert "['best.keras', 'logs']\n['logs/train', 'logs/validation']" in run.stdout
     assert "restarted job trained epochs [" in run.stdout and "identical weights: True" in run.stdout
+    # the TensorBoard command the notebook prints names the folder the callback really wrote (issue 22)
+    import re
+    from pathlib import Path
+
+    command = re.search(r"^tensorboard --logdir (\S+) --port 6006$", run.stdout, re.MULTILINE)
+    assert command, run.stdout[-3000:]
+    logs = Path(command.group(1))
+    assert logs.is_absolute() and logs.name == "logs", logs
+    for part in ("train", "validation"):
+        assert list((logs / part).glob("events.out.tfevents.*")), f"no TensorBoard events in {logs / part}"
+    # loss scaling: compile wraps the optimizer for fit; the custom loop's LossScaleOptimizer unscales (issue 22)
+    assert "compile made the optimizer a LossScaleOptimizer around Adam" in run.stdout
+    assert "gradient of the loss itself: 0.0" in run.stdout
+    assert "w after one step with learning rate 1: -1e-08" in run.stdout
 
 
 @pytest.mark.slow

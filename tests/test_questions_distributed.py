@@ -1,7 +1,9 @@
 """Checks of notebook 06: its solutions are correct, known-wrong answers are not (without giving the answer away),
 blanks are "not attempted", and every solution text runs when pasted into its blank."""
 
+import math
 import types
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +12,7 @@ from helpers import ____
 from helpers.checks.question import CORRECT, INCORRECT, NOT_ATTEMPTED
 from helpers.data.images import floor_for
 from helpers.run.state import set_mode
+from helpers.questions import nb06_distributed as n06
 from helpers.questions.nb06_distributed import q1, q2, q3, q4, q5
 
 QUESTIONS = [q1, q2, q3, q4, q5]
@@ -58,60 +61,128 @@ def test_blanks_are_not_attempted_and_hints_exist(q):
 
 
 def test_global_batch_and_learning_rate():
+    """The notebook trains with Adam: the square-root rule. The linear rule (SGD's) and no scaling are wrong here."""
     two = types.SimpleNamespace(num_replicas_in_sync=2)
-    base = {"batch_size": 64, "learning_rate": 0.001, "strategy": two}
-    assert outcome(q1, global_batch_size=128, scaled_learning_rate=0.002, **base) == CORRECT
-    assert outcome(q1, global_batch_size=64, scaled_learning_rate=0.002, **base) == INCORRECT  # one replica's share
-    assert outcome(q1, global_batch_size=32, scaled_learning_rate=0.002, **base) == INCORRECT  # divided
-    assert outcome(q1, global_batch_size=128.0, scaled_learning_rate=0.002, **base) == INCORRECT  # not a count
-    assert outcome(q1, global_batch_size=128, scaled_learning_rate=0.001, **base) == INCORRECT  # not scaled
-    assert outcome(q1, global_batch_size=128, scaled_learning_rate=0.0005, **base) == INCORRECT  # wrong way
-    namespace = {"batch_size": 64, "learning_rate": 0.001, "strategy": two}
+    base = {"batch_size": 64, "learning_rate": 0.002, "strategy": two}
+    root = 0.002 * math.sqrt(2)
+    assert outcome(q1, global_batch_size=128, scaled_learning_rate=root, **base) == CORRECT
+    assert outcome(q1, global_batch_size=np.int64(128), scaled_learning_rate=np.float32(root), **base) == CORRECT
+    assert outcome(q1, global_batch_size=128, scaled_learning_rate=0.002 * 2 ** 0.5, **base) == CORRECT
+    assert outcome(q1, global_batch_size=128, scaled_learning_rate=0.002 * np.sqrt(2), **base) == CORRECT
+    assert outcome(q1, global_batch_size=64, scaled_learning_rate=root, **base) == INCORRECT  # one replica's share
+    assert outcome(q1, global_batch_size=32, scaled_learning_rate=root, **base) == INCORRECT  # divided
+    assert outcome(q1, global_batch_size=128.0, scaled_learning_rate=root, **base) == INCORRECT  # not a count
+    assert outcome(q1, global_batch_size=128, scaled_learning_rate=0.002, **base) == INCORRECT  # not scaled
+    assert outcome(q1, global_batch_size=128, scaled_learning_rate=0.002 / math.sqrt(2), **base) == INCORRECT  # wrong way
+    linear = q1.evaluate(global_batch_size=128, scaled_learning_rate=0.004, **base)  # SGD's rule, applied to Adam
+    assert linear.outcome == INCORRECT and "SGD" in linear.message, linear
+    one = types.SimpleNamespace(num_replicas_in_sync=1)  # one GPU: nothing to scale
+    assert outcome(q1, global_batch_size=64, scaled_learning_rate=0.002, batch_size=64, learning_rate=0.002,
+                   strategy=one) == CORRECT
+    namespace = {"batch_size": 64, "learning_rate": 0.002, "strategy": two}
     exec(q1.solution_text, namespace)  # noqa: S102 – our own constant
     assert outcome(q1, **{v: namespace[v] for v in q1.variables}) == CORRECT
 
 
+class Replicas:
+    """A strategy as q2 sees it: the real one-replica strategy of this process, reporting ``n`` replicas."""
+
+    def __init__(self, strategy, n):
+        self.extended, self.num_replicas_in_sync, self.scope = strategy.extended, n, strategy.scope
+
+
 def test_model_built_and_compiled_in_scope(keras, strategy):
-    def compiled(model):
-        model.compile(optimizer=keras.optimizers.Adam(0.001), loss="sparse_categorical_crossentropy")
+    rate = 0.002 * math.sqrt(2)  # learning_rate 0.002 on two replicas: the square-root rule
+    two = Replicas(strategy, 2)
+
+    def compiled(model, optimizer=None, **kwargs):
+        options = dict(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        options.update(kwargs)
+        model.compile(optimizer=optimizer() if optimizer else keras.optimizers.Adam(rate), **options)  # made here
         return model
 
-    with strategy.scope():
-        good = compiled(small_model(keras))
-    assert outcome(q2, model=good, strategy=strategy) == CORRECT
-    outside = compiled(small_model(keras))
-    assert outcome(q2, model=outside, strategy=strategy) == INCORRECT  # weights outside the scope
+    def judged(model):
+        return outcome(q2, model=model, strategy=two, learning_rate=0.002)
+
+    def in_scope(**kwargs):
+        with strategy.scope():
+            return compiled(small_model(keras), **kwargs)
+
+    assert judged(in_scope()) == CORRECT
+    assert judged(in_scope(loss=keras.losses.SparseCategoricalCrossentropy())) == CORRECT  # a loss object
+    assert judged(in_scope(metrics=["accuracy", "sparse_top_k_categorical_accuracy"])) == CORRECT  # more metrics
+    assert judged(compiled(small_model(keras))) == INCORRECT  # weights outside the scope
     with strategy.scope():
         built_only = small_model(keras)
-    compiled(built_only)
-    assert outcome(q2, model=built_only, strategy=strategy) == INCORRECT  # optimizer outside the scope
+    assert judged(compiled(built_only)) == INCORRECT  # optimizer outside the scope
     with strategy.scope():
         uncompiled = small_model(keras)
-    assert outcome(q2, model=uncompiled, strategy=strategy) == INCORRECT
+    assert judged(uncompiled) == INCORRECT
     with strategy.scope():
         binary = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1, activation="sigmoid")])
-    assert outcome(q2, model=compiled(binary), strategy=strategy) == INCORRECT
-    namespace = {"keras": keras, "strategy": strategy, "scaled_learning_rate": 0.002,
+    assert judged(compiled(binary)) == INCORRECT
+    # what a later cell needs and what the task text asks (issue 22):
+    assert judged(in_scope(loss="categorical_crossentropy")) == INCORRECT  # integer labels: fit would fail
+    assert judged(in_scope(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))) == INCORRECT
+    assert judged(in_scope(metrics=None)) == INCORRECT  # the curves and evaluate read the accuracy
+    assert judged(in_scope(metrics=["sparse_categorical_accuracy"])) == INCORRECT  # reported under another name
+    assert judged(in_scope(optimizer=lambda: keras.optimizers.Adam(0.002))) == INCORRECT  # the unscaled rate: q1's point
+    assert judged(in_scope(optimizer=lambda: keras.optimizers.Adam(0.004))) == INCORRECT  # SGD's linear rule
+    assert judged(in_scope(optimizer=lambda: keras.optimizers.SGD(rate))) == INCORRECT  # the task asks for Adam
+    unscaled = q2.evaluate(model=in_scope(optimizer=lambda: keras.optimizers.Adam(0.002)), strategy=two,
+                           learning_rate=0.002)
+    assert "question 1" in unscaled.message, unscaled
+    namespace = {"keras": keras, "strategy": two, "scaled_learning_rate": rate,
                  "build_model": lambda: small_model(keras)}
     exec(q2.solution_text, namespace)  # noqa: S102
-    assert outcome(q2, model=namespace["model"], strategy=strategy) == CORRECT
+    assert judged(namespace["model"]) == CORRECT
 
 
 def test_batch_job_callbacks(keras, tmp_path):
+    import os
     from pathlib import Path
 
     cb = keras.callbacks
-    backup, best = cb.BackupAndRestore(tmp_path / "b"), cb.ModelCheckpoint(tmp_path / "m.keras", save_best_only=True)
-    board = cb.TensorBoard(tmp_path / "logs")
-    assert outcome(q3, callbacks=[backup, best, board]) == CORRECT
-    assert outcome(q3, callbacks=[best, board]) == INCORRECT  # no resume
-    assert outcome(q3, callbacks=[backup, cb.ModelCheckpoint(tmp_path / "m.keras"), board]) == INCORRECT  # every epoch
-    assert outcome(q3, callbacks=[backup, board]) == INCORRECT  # no best model
-    assert outcome(q3, callbacks=[backup, best]) == INCORRECT  # no logs
-    assert outcome(q3, callbacks=backup) == INCORRECT  # not a list
-    namespace = {"keras": keras, "run_dir": Path(tmp_path)}
+    run_dir = tmp_path / "run"
+    backup = cb.BackupAndRestore(run_dir / "backup")
+    best = cb.ModelCheckpoint(run_dir / "best.keras", monitor="val_accuracy", save_best_only=True)
+    board = cb.TensorBoard(run_dir / "logs")
+    plateau = cb.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=2)
+
+    def judged(callbacks):
+        return outcome(q3, callbacks=callbacks, run_dir=run_dir)
+
+    assert judged([backup, best, board, plateau]) == CORRECT
+    assert judged([plateau, board, best, backup]) == CORRECT  # any order
+    assert judged([backup, best, board, plateau, cb.EarlyStopping(patience=3)]) == CORRECT  # one more
+    as_text = [cb.BackupAndRestore(str(run_dir / "backup")),
+               cb.ModelCheckpoint(os.path.join(str(run_dir), "best.keras"), monitor="val_accuracy",
+                                  save_best_only=True, mode="max"),
+               cb.TensorBoard(log_dir=f"{run_dir}/logs"), cb.ReduceLROnPlateau(factor=0.5, patience=2)]
+    assert judged(as_text) == CORRECT  # paths as strings; ReduceLROnPlateau's default monitor
+    assert judged([best, board, plateau]) == INCORRECT  # no resume
+    every_epoch = cb.ModelCheckpoint(run_dir / "best.keras", monitor="val_accuracy")
+    assert judged([backup, every_epoch, board, plateau]) == INCORRECT  # saves every epoch
+    assert judged([backup, board, plateau]) == INCORRECT  # no best model
+    assert judged([backup, best, plateau]) == INCORRECT  # no logs
+    assert judged(backup) == INCORRECT  # not a list
+    # what a later cell needs and what the task text asks (issue 22):
+    elsewhere = cb.ModelCheckpoint(tmp_path / "model.keras", monitor="val_accuracy", save_best_only=True)
+    assert judged([backup, elsewhere, board, plateau]) == INCORRECT  # the later cell loads run_dir / "best.keras"
+    by_loss = cb.ModelCheckpoint(run_dir / "best.keras", save_best_only=True)  # monitor val_loss
+    assert judged([backup, by_loss, board, plateau]) == INCORRECT  # the task says by validation accuracy
+    assert judged([cb.BackupAndRestore(tmp_path / "b"), best, board, plateau]) == INCORRECT
+    assert judged([backup, best, cb.TensorBoard(tmp_path / "tb"), plateau]) == INCORRECT
+    assert judged([backup, best, board]) == INCORRECT  # no ReduceLROnPlateau
+    assert judged([backup, best, board, cb.ReduceLROnPlateau()]) == INCORRECT  # defaults: × 0.1 after 10 epochs
+    assert judged([backup, best, board, cb.ReduceLROnPlateau(factor=0.5)]) == INCORRECT  # patience 10
+    assert judged([backup, best, board, cb.ReduceLROnPlateau(patience=2)]) == INCORRECT  # factor 0.1
+    namespace = {"keras": keras, "run_dir": Path(run_dir)}
     exec(q3.solution_text, namespace)  # noqa: S102
-    assert outcome(q3, callbacks=namespace["callbacks"]) == CORRECT
+    assert judged(namespace["callbacks"]) == CORRECT
+    hints = " ".join(q3.hint_text)
+    for name in ("BackupAndRestore", "ModelCheckpoint", "TensorBoard", "ReduceLROnPlateau"):
+        assert name in hints, f"q3's hints name the four callbacks the task asks for: {name} missing"
 
 
 def test_replica_loss_divides_by_the_global_batch(tf, keras):
@@ -141,17 +212,75 @@ class FakeModel:
         return self.out[: len(x)]
 
 
-def test_accuracy_floor_is_the_single_device_one(monkeypatch):
+def test_accuracy_floor_is_measured_for_this_notebook():
+    """06 trains 2 epochs in quick mode, not 04's 5: its floor is its own, below the lowest measured accuracy."""
+    from helpers.data.images import IMAGE_SETS
+
     set_mode(True)
-    y = np.arange(200) % 10
-    x = np.zeros((200, 28, 28, 1))
-    assert floor_for("06_distributed", "mnist", True) == floor_for("04_cnn_mnist", "mnist", True)  # 04's floor
-    assert floor_for("06_distributed", "mnist", False) == floor_for("04_cnn_mnist", "mnist", False)
-    assert outcome(q5, model=FakeModel(y), x_test=x, y_test=y) == CORRECT
-    wrong = y.copy()
-    wrong[:8] += 1  # 96 %
-    assert outcome(q5, model=FakeModel(wrong % 10), x_test=x, y_test=y) == INCORRECT
+    floor = floor_for("06_distributed", "mnist", True)
+    assert IMAGE_SETS["mnist"].floors["06_distributed"].quick == floor
+    assert "taskset" in n06.__doc__ and "seeds" in n06.__doc__, "the module says how the floor was measured"
+    y = np.arange(1000) % 10
+    x = np.zeros((1000, 28, 28, 1))
+    just = y.copy()
+    just[: int(round(1000 * (1 - floor)))] += 1  # exactly at the floor
+    assert outcome(q5, model=FakeModel(just % 10), x_test=x, y_test=y) == CORRECT
+    below = y.copy()
+    below[: int(round(1000 * (1 - floor))) + 5] += 1  # half a point under it
+    assert outcome(q5, model=FakeModel(below % 10), x_test=x, y_test=y) == INCORRECT
     set_mode(False)
-    wrong = y.copy()
-    wrong[:4] += 1  # 98 %: enough in quick mode, not in full mode
-    assert outcome(q5, model=FakeModel(wrong % 10), x_test=x, y_test=y) == INCORRECT
+    assert floor_for("06_distributed", "mnist", False) > floor  # full mode trains longer, on all of MNIST
+
+
+def _solution_cell(path, *markers):
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    return next(c.source for c in nb.cells if c.cell_type == "code" and all(m in c.source for m in markers))
+
+
+def test_the_model_is_notebook_04s_cnn_with_two_changes(keras):
+    """06 says "the CNN of notebook 04, with two changes": every layer and setting the same, but synchronised batch
+    normalisation and a float32 output layer."""
+    root = Path(__file__).resolve().parent.parent
+    namespace = {"keras": keras}
+    keras.mixed_precision.set_global_policy("mixed_float16")  # where a float32 output layer differs
+    try:
+        exec(_solution_cell(root / "solutions" / "04_cnn_mnist.ipynb", "BEGIN SOLUTION", "Conv2D("), namespace)  # noqa
+        cnn04 = namespace["model"]
+        exec(_solution_cell(root / "solutions" / "06_distributed.ipynb", "def build_model"), namespace)  # noqa: S102
+        cnn06 = namespace["build_model"]()
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert cnn06.count_params() == cnn04.count_params()
+    assert [type(a).__name__ for a in cnn06.layers] == [type(b).__name__ for b in cnn04.layers]
+    changes = []
+    for a, b in zip(cnn06.layers, cnn04.layers):
+        ca, cb = a.get_config(), b.get_config()
+        for key in sorted(set(ca) | set(cb) - {"name"}):
+            if key != "name" and ca.get(key) != cb.get(key):
+                changes.append((type(a).__name__, key, ca.get(key)))
+    dtypes = [c for c in changes if c[1] == "dtype"]
+    assert len(dtypes) == 1 and dtypes[0][0] == "Dense", changes  # the output layer computes in float32
+    assert "float32" in str(dtypes[0][2])
+    others = [c for c in changes if c[1] != "dtype"]
+    assert others and all(c[:2] == ("BatchNormalization", "synchronized") and c[2] is True for c in others), changes
+
+
+def test_the_teaching_text_states_what_keras_does(keras):
+    """Issue 22: 06's prose agrees with Keras 3 (the defaults it names are the real ones) and with its checks."""
+    import inspect
+
+    import nbformat
+
+    nb = nbformat.read(Path(__file__).resolve().parent.parent / "solutions" / "06_distributed.ipynb", as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    defaults = inspect.signature(keras.callbacks.ReduceLROnPlateau).parameters
+    assert f"`factor={defaults['factor'].default}` and `patience={defaults['patience'].default}`" in text
+    assert "halves the learning rate" not in text  # only the notebook's own factor does
+    key_points = text[text.index("## Key points"):]
+    assert "is the **global** batch" in key_points and "batch_size` per replica" not in key_points
+    assert "SGD" in key_points and "√*k* for Adam" in key_points  # the linear rule is SGD's
+    assert "Goyal" in text and "Malladi" in text and "square-root rule" in text
+    assert "LossScaleOptimizer" in key_points and "scale_loss" in text and "apply_gradients" in text
+    assert "tensorboard --logdir" in text and "ssh -L 6006:localhost:6006" in text

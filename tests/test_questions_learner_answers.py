@@ -458,6 +458,9 @@ def _transfer(K, trainable=False, explode=False):
 
 def _fine_tuned(K, explode=False):
     values = _transfer(K, trainable=True, explode=explode)
+    for layer in values["base"].layers:  # 07 q3: the batch normalisation stays frozen while fine-tuning
+        if isinstance(layer, K.layers.BatchNormalization):
+            layer.trainable = False
     values["optimizer"] = K.optimizers.Adam(1e-4)
     values["transfer_model"].compile(optimizer=values["optimizer"], loss=K.losses.SparseCategoricalCrossentropy(),
                                      metrics=["accuracy"])

@@ -2,7 +2,13 @@
 
 * ``q1`` ``transfer_model``: the trained ``base``, frozen, inside a new model with a new 10-class head.
 * ``q2`` ``scratch_model``: the same architecture with fresh weights, all trainable, sharing nothing with ``base``.
-* ``q3`` fine-tuning: ``base`` unfrozen and ``transfer_model`` compiled again with a smaller learning rate.
+* ``q3`` fine-tuning: ``base`` unfrozen but for its BatchNormalization layers, and ``transfer_model`` compiled again
+  with Adam at a smaller learning rate.
+
+Why q3 freezes the batch normalisation instead of q1 calling the base with ``training=False`` (the Keras guide's
+advice): in Keras 3.15 ``fit`` passes ``training=True`` to every layer of a Functional model, overriding that
+argument (keras-team/keras#20285; ``tests/test_fashion_transfer.py`` pins it), while a BatchNormalization layer
+whose ``trainable`` is False always runs in inference mode and keeps the source's statistics.
 
 Every check accepts a Sequential or a Functional model, and any head that ends in 10 probabilities.
 """
@@ -40,11 +46,11 @@ class TransferModel(Question):
     variables = ("transfer_model", "base")
     hint_text = ["Freeze the base first (one attribute of the layer), then build a model that calls `base` on its "
                  "input and puts a new head on top: flatten, dropout, 10 probabilities.",
-                 "`base.trainable = False`; then `keras.Input(shape=(28, 28, 1))`, `x = base(inputs, training=False)` "
+                 "`base.trainable = False`; then `keras.Input(shape=(28, 28, 1))`, `x = base(inputs)` "
                  "and the head layers on `x`, ending in `keras.Model(inputs, outputs)`."]
     solution_text = ("base.trainable = False\n"
                      "inputs = keras.Input(shape=(28, 28, 1))\n"
-                     "x = base(inputs, training=False)  # batch normalisation keeps the source's statistics\n"
+                     "x = base(inputs)\n"
                      "x = keras.layers.Flatten()(x)\n"
                      "x = keras.layers.Dropout(0.4)(x)\n"
                      "outputs = keras.layers.Dense(10, activation=\"softmax\")(x)\n"
@@ -91,19 +97,31 @@ class ScratchModel(Question):
 
 
 class FineTune(Question):
-    """Fine-tuning: ``base`` unfrozen, ``transfer_model`` compiled again with a smaller learning rate."""
+    """Fine-tuning: ``base`` unfrozen but its batch normalisation, ``transfer_model`` compiled again with a smaller rate."""
 
     variables = ("transfer_model", "base", "optimizer")
-    hint_text = ["Make the base trainable again (the attribute you set to freeze it), and pick the same optimizer as "
-                 "before with a learning rate about ten times smaller.",
-                 "`base.trainable` takes a bool; the head trained with `keras.optimizers.Adam(1e-3)`: divide that "
-                 "rate by ten."]
+    hint_text = ["Make the base trainable again (the attribute you set to freeze it), then set the same attribute "
+                 "back on each of its BatchNormalization layers; pick the same optimizer as before with a learning "
+                 "rate about ten times smaller.",
+                 "`base.trainable` takes a bool, and so does each layer's in `base.layers` (test it with "
+                 "`isinstance(layer, keras.layers.BatchNormalization)`); the head trained with "
+                 "`keras.optimizers.Adam(1e-3)`: divide that rate by ten."]
     solution_text = ("base.trainable = True\n"
+                     "for layer in base.layers:\n"
+                     "    if isinstance(layer, keras.layers.BatchNormalization):\n"
+                     "        layer.trainable = False  # runs in inference mode: the source's statistics stay\n"
                      "optimizer = keras.optimizers.Adam(1e-4)")
 
     def check_values(self, transfer_model, base, optimizer):
+        import keras
+
         _expect_classifier(self, transfer_model, "transfer_model")
         self.expect(base.trainable is True, "The base is still frozen: fine-tuning trains its weights too.")
+        norms = [layer for layer in ins.layers_of(base) if isinstance(layer, keras.layers.BatchNormalization)]
+        self.expect(not any(layer.trainable for layer in norms),
+                    "The base's batch-normalisation layers are trainable again: while fine-tuning they would replace "
+                    "the source's statistics with those of a few small batches of the target. Keep them frozen; "
+                    "the rest of the base trains.")
         base_ids = _weight_ids(base)
         self.expect(any(id(w) in base_ids for w in transfer_model.trainable_weights),
                     "`transfer_model` trains none of the base's weights: unfreeze the base that the model uses.")
@@ -114,6 +132,9 @@ class FineTune(Question):
                     "trained with: create the optimizer object with a smaller rate.")
         self.expect(transfer_model.optimizer is optimizer,
                     "`transfer_model` was not compiled with your `optimizer`: run the whole cell again.")
+        self.expect(isinstance(optimizer, keras.optimizers.Adam),
+                    f"The question asks for the optimizer the head trained with, Adam, at a smaller rate; "
+                    f"`optimizer` is {type(optimizer).__name__}.")
         rate = ins.learning_rate(transfer_model)
         self.expect(rate is not None, "Give the optimizer a fixed learning rate, e.g. `keras.optimizers.Adam(...)`.")
         self.expect(rate < HEAD_LEARNING_RATE / 2,

@@ -17,7 +17,7 @@ __all__ = ["execute_notebook", "sanitize", "output_problems", "NOISE_PATTERNS"]
 
 _TIMING = re.compile(r" - \d+(?:\.\d+)?(?:s|ms|us|µs)(?:/step)?(?= - |$)", re.MULTILINE)
 NOISE_PATTERNS = [
-    r"I0000 00:00", r"cuda_(?:platform|dnn|blas|fft)", r"All log messages before absl",
+    r"[IWEF]0000 00:00", r"cuda_(?:platform|dnn|blas|fft)", r"All log messages before absl",
     r"oneDNN custom operations", r"cpu_feature_guard", r"TF_ENABLE_ONEDNN_OPTS",
     r"site-packages/", r"/tmp/tmp", r'"/root/', r"/home/[^/\s]+/",
 ]
