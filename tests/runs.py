@@ -5,6 +5,9 @@ Running a notebook is the expensive part of the suite.  A test asks for a run wi
 under a file lock, and stores the result in the session's shared temporary folder; every later
 caller with the same notebook, arguments and environment gets the stored result and the files
 the run left (figures, summary) without running it again.
+
+Each run gets a ``TMPDIR`` of its own, :func:`run_tmpdir`, so a test can check that a notebook
+leaves no temporary files behind (issue 23: 04 left its ``mkdtemp()`` folder and ``cnn.keras``).
 """
 
 import fcntl
@@ -25,6 +28,11 @@ def shared_folder(tmp_path_factory):
     folder = root / "shared-runs"
     folder.mkdir(exist_ok=True)
     return folder
+
+
+def run_tmpdir(run):
+    """The ``TMPDIR`` that :func:`script_run` gave ``run``: empty after the run unless it left files behind."""
+    return Path(run.workdir).parent / "tmp"
 
 
 def script_run(tmp_path_factory, notebook, args=(), env=None, timeout=900):
@@ -49,6 +57,8 @@ def script_run(tmp_path_factory, notebook, args=(), env=None, timeout=900):
         done = folder / "run.json"
         if done.exists():
             return ScriptRun.from_json(done.read_text())
+        (folder / "tmp").mkdir(parents=True, exist_ok=True)
+        env = {"TMPDIR": str(folder / "tmp"), **(env or {})}
         result = run_as_script(notebook, args, workdir=folder / "work", env=env, timeout=timeout)
         done.write_text(result.to_json())
         return result
