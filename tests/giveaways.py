@@ -38,6 +38,36 @@ NEVER = {
 }
 QUESTIONS = list(NEVER)
 
+#: what a *hint* must never spell out: the line that is the answer (issue 22 found hints that were the whole
+#: solution).  A hint may name a function or a concept; it leaves the writing to the learner.
+HINT_NEVER = {
+    n01.q1: ("matmul(x0, W_true) + b_true", "x0 @ W_true + b_true"),
+    n01.q3: ("apply_gradients(zip(",), n01.q4: ("Dense(2)])", "SGD(learning_rate=learning_rate)"),
+    n01.q5: ("1 / (1 + np.exp",),
+    n02.q1: ("np.c_[np.ones", "hstack([np.ones"), n02.q2: ("X_b.T @", "y_hat - y_hat**2"),
+    n02.q3: ("learning_rate * grad_mse(", "w -= "), n02.q4: ("Dense(1, activation",),
+    n02.q5: ("20 * x1 + 20 * x2 - 30",), n02.q6: ("keras.layers.Dense(8, activation",),
+    n04.q1: ("image[i:i + kh, j:j + kw] * kernel",), n04.q2: ("fmap[i * stride:i * stride + size",),
+    n04.q3: ("keras.layers.Conv2D(32, 3",), n04.q5: ("model.save(path)", "load_model(path)"),
+    n05.q1: ("columns=[\"sex\"]",), n05.q2: ("y_test - y_train.mean()",), n05.q3: ("keras.layers.Dense(64",),
+}
+
+
+def hints_of(q):
+    """Every hint text of ``q``, gentlest first."""
+    return list(q.hint_text) if isinstance(q.hint_text, (list, tuple)) else [q.hint_text]
+
+
+def hint_giveaways(q):
+    """``[(hint number, what it gives away)]``: the solution itself, or a token of :data:`HINT_NEVER`."""
+    found = []
+    solution = " ".join(q.solution_text.split())
+    for n, hint in enumerate(hints_of(q), 1):
+        flat = " ".join(hint.split())
+        found += [(n, "the whole solution")] if solution in flat else []
+        found += [(n, token) for token in HINT_NEVER.get(q, ()) if token in flat]
+    return found
+
 
 def outcome(q, **values):
     """``q``'s outcome for ``values``; a failure message is checked for giveaways first."""

@@ -6,8 +6,8 @@ under a file lock, and stores the result in the session's shared temporary folde
 caller with the same notebook, arguments and environment gets the stored result and the files
 the run left (figures, summary) without running it again.
 
-Each run gets its own temporary folder (``TMPDIR`` = ``<run folder>/tmp``), so a test can check that a
-notebook leaves no temporary files or folders behind (``tmp_leftovers``).
+Each run gets a ``TMPDIR`` of its own, :func:`run_tmpdir`, so a test can check that a notebook leaves no
+temporary files or folders behind (``tmp_leftovers``; issue 23: 04 left its ``mkdtemp()`` folder and ``cnn.keras``).
 """
 
 import fcntl
@@ -30,6 +30,11 @@ def shared_folder(tmp_path_factory):
     return folder
 
 
+def run_tmpdir(run):
+    """The ``TMPDIR`` that :func:`script_run` gave ``run``: empty after the run unless it left files behind."""
+    return Path(run.workdir).parent / "tmp"
+
+
 def script_run(tmp_path_factory, notebook, args=(), env=None, timeout=900):
     """The ScriptRun of ``notebook`` with ``args``/``env``: run once per session, then reused.
 
@@ -42,7 +47,7 @@ def script_run(tmp_path_factory, notebook, args=(), env=None, timeout=900):
 
     Returns:
         helpers.tools.scripts.ScriptRun (its ``workdir`` holds figures/ and outputs/; its temporary
-        folder is ``tmp_folder(run)``).
+        folder is ``run_tmpdir(run)``).
     """
     notebook = Path(notebook)
     key = hashlib.sha1(json.dumps([str(notebook.resolve()), [str(a) for a in args],
@@ -60,11 +65,6 @@ def script_run(tmp_path_factory, notebook, args=(), env=None, timeout=900):
         return result
 
 
-def tmp_folder(run):
-    """The temporary folder (``TMPDIR``) a shared run used."""
-    return Path(run.workdir).parent / "tmp"
-
-
 def tmp_leftovers(run):
     """What a shared run left in its temporary folder (names), e.g. a folder it made and never removed."""
-    return sorted(p.name for p in tmp_folder(run).iterdir())
+    return sorted(p.name for p in run_tmpdir(run).iterdir())

@@ -206,13 +206,16 @@ def _dismiss_news(page):
 
 
 def _answers(name):
-    """{cell index: the cell as a learner completes it} for every blank, from the solution notebook."""
-    sol = nbformat.read(ROOT / "solutions" / name, as_version=4)
+    """{exercise cell index: the cell as a learner completes it} for every blank, from the solution notebook.
+
+    Cells are matched by id: the exercise lacks the solution's test-only cells, so the indices differ.
+    """
+    sol = {c.id: c for c in nbformat.read(ROOT / "solutions" / name, as_version=4).cells}
     ex = nbformat.read(ROOT / "exercises" / name, as_version=4)
-    assert len(sol.cells) == len(ex.cells), "exercises/ is out of sync: run python -m helpers exercises"
+    assert all(c.id in sol for c in ex.cells), "exercises/ is out of sync: run python -m helpers exercises"
     marker = re.compile(r"^[ \t]*# (BEGIN SOLUTION|END SOLUTION|NBVAL_[A-Z_]+).*\n?", re.MULTILINE)
-    return {i: marker.sub("", c.source) for i, c in enumerate(sol.cells)
-            if c.cell_type == "code" and "# BEGIN SOLUTION" in c.source}
+    return {i: marker.sub("", sol[c.id].source) for i, c in enumerate(ex.cells)
+            if c.cell_type == "code" and "# BEGIN SOLUTION" in sol[c.id].source}
 
 
 def _index(name, text):

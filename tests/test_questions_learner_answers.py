@@ -210,6 +210,13 @@ ANSWERS = {
         ("raises", UNCHECKABLE, lambda K: dict(model=_ModelLikeBroken())),
         ("wrong type: None", INCORRECT, lambda K: dict(model=None)),
         ("alternative: Functional, Dense + Activation, loss object", CORRECT, lambda K: dict(model=logreg(K))),
+        ("alternative: scores with from_logits=True", CORRECT, lambda K: dict(model=compiled(
+            K.Sequential([K.Input(shape=(2,)), K.layers.Dense(1)]), optimizer=K.optimizers.SGD(learning_rate=0.5),
+            loss=K.losses.BinaryCrossentropy(from_logits=True), metrics=["accuracy"]))),
+        ("alternative: two softmax units, integer-label loss", CORRECT, lambda K: dict(model=compiled(
+            K.Sequential([K.Input(shape=(2,)), K.layers.Dense(2), K.layers.Softmax()]),
+            optimizer=K.optimizers.SGD(learning_rate=0.5), loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"]))),
     ],
     (n02, "q5"): [
         ("raises", UNCHECKABLE, lambda K: dict(and_gate=boom)),
@@ -282,7 +289,8 @@ ANSWERS = {
     ],
     (n04, "q3"): [
         ("raises", UNCHECKABLE, lambda K: dict(model=exploding(
-            K, K.layers.Rescaling(1 / 255), K.layers.Conv2D(4, 3), K.layers.BatchNormalization(), K.layers.MaxPooling2D(),
+            K, K.layers.Rescaling(1 / 255), K.layers.Conv2D(4, 3), K.layers.BatchNormalization(), K.layers.ReLU(),
+            K.layers.MaxPooling2D(),
             K.layers.Flatten(), K.layers.Dense(10, activation="softmax"), shape=(28, 28, 1)))),
         ("wrong type: None", INCORRECT, lambda K: dict(model=None)),
         ("alternative: Functional with Softmax layer", CORRECT, lambda K: dict(model=cnn(K, fun=True))),
@@ -397,7 +405,7 @@ def _grad_loop(w, X_b, y):
     total = np.zeros_like(w, dtype=float)
     for row, target in zip(X_b, y):
         y_hat = 1 / (1 + np.exp(-row @ w))
-        total += (y_hat - target) * y_hat * (1 - y_hat) * row
+        total += 2 * (y_hat - target) * y_hat * (1 - y_hat) * row
     return total / len(y)
 
 

@@ -69,10 +69,41 @@ def test_02_training_and_plots_work_for_a_functional_dense_plus_activation_answe
     assert 0 <= namespace["accuracy"] <= 1
 
 
+@pytest.mark.parametrize("answer", ["scores with from_logits", "two softmax units"])
+def test_02_training_and_plots_work_for_the_other_outputs_and_losses_q4_accepts(keras, namespace, answer):
+    """Issue 22: q4 accepts a linear unit with from_logits=True and two softmax units with the integer-label loss;
+    the comparison with MSE, its plot and the accuracy cell must run on them, and the cross-entropy model must
+    still learn at least as fast as the MSE one (the notebook's lesson)."""
+    from helpers.questions.nb02_logistic_regression import q4
+
+    keras.utils.set_random_seed(0)
+    if answer == "two softmax units":
+        model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(2, activation="softmax")])
+        loss = "sparse_categorical_crossentropy"
+    else:
+        model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1)])
+        loss = keras.losses.BinaryCrossentropy(from_logits=True)
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.5), loss=loss, metrics=["accuracy"])
+    assert q4.evaluate(model=model).outcome == CORRECT
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.normal(1, 0.6, (100, 2)), rng.normal(3, 0.6, (100, 2))]
+    namespace.update(model=model, X=X, y=np.r_[np.zeros(100), np.ones(100)], run=_Run(epochs=12))
+    train, plot, evaluate = cells("02_logistic_regression", "mse_model = keras.Sequential(", "ax1.plot(epoch, loss / loss[0]",
+                                  "accuracy = model.evaluate(")
+    for source in (train, plot, evaluate):
+        exec(source, namespace)  # noqa: S102
+    assert namespace["accuracy"] > 0.9
+    first = namespace["first_95"]
+    assert first["cross-entropy"] is not None and first["cross-entropy"] <= (first["MSE"] or 13), first
+
+
 class _Run:
     """The bits of ``run`` the 02 training cell reads."""
 
-    epochs, batch_size, quick = 3, 32, True
+    batch_size, quick = 32, True
+
+    def __init__(self, epochs=3):
+        self.epochs = epochs
 
     def pick(self, quick, full):
         return quick

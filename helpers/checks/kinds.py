@@ -46,6 +46,11 @@ class FunctionQuestion(Question):
     def wrong_values(self, args, kwargs, got, want):
         return "The shape is right but some values are wrong."
 
+    def wrong_shape(self, args, kwargs, got, want):
+        """The reason when a case's result has the wrong shape; override to name what the case varies."""
+        return (f"For input {', '.join(describe_value(a) for a in args)} the result should have shape {want.shape}; "
+                f"got {got.shape}.")
+
     def check_values(self, **values):
         fn = values[self.function]
         self.expect_function(fn, self.function, self.signature)
@@ -54,8 +59,7 @@ class FunctionQuestion(Question):
             got = self.expect_array(got, f"The result of `{self.function}(...)`") \
                 if not np.isscalar(got) else np.asarray(got)
             want = np.asarray(self.reference(*args, **kwargs))
-            self.expect(got.shape == want.shape, f"For input {', '.join(describe_value(a) for a in args)} the "
-                                                 f"result should have shape {want.shape}; got {got.shape}.")
+            self.expect(got.shape == want.shape, self.wrong_shape(args, kwargs, got, want))
             self.expect(np.allclose(got.astype(float), want, atol=self.atol), self.wrong_values(args, kwargs, got, want))
 
 

@@ -20,9 +20,9 @@ from ..blanks import is_blank
 from ..errors import BlankNotFilledError
 
 __all__ = ["is_model", "layers_of", "dense_indices", "activation_name", "dense_activation", "output_activation",
-           "hidden_activations", "output_units", "input_shape", "flattens", "loss_name", "loss_from_logits",
-           "metric_names", "metric_kinds", "optimizer_name", "learning_rate", "momentum", "run_model", "first_layer_of",
-           "LOSS_ALIASES"]
+           "output_activations", "is_activation_layer", "hidden_activations", "output_units", "input_shape", "flattens",
+           "loss_name", "loss_from_logits", "metric_names", "metric_kinds", "optimizer_name", "learning_rate",
+           "momentum", "run_model", "first_layer_of", "LOSS_ALIASES"]
 
 #: every spelling of a loss (strings, function names, class names in snake case) → one name
 LOSS_ALIASES = {
@@ -82,6 +82,10 @@ def activation_name(layer):
         return "softmax"
     if isinstance(layer, keras.layers.LeakyReLU):
         return "leaky_relu"
+    if isinstance(layer, keras.layers.ELU):
+        return "elu"
+    if isinstance(layer, keras.layers.PReLU):
+        return "prelu"
     activation = getattr(layer, "activation", None)
     if activation is None:
         return None
@@ -91,6 +95,14 @@ def activation_name(layer):
     if isinstance(name, dict):
         name = name.get("config", name.get("class_name", "linear"))
     return str(name).lower()
+
+
+def is_activation_layer(layer):
+    """True for a layer that only applies an activation: ``Activation``, ``ReLU``, ``Softmax``, ``LeakyReLU``, ..."""
+    import keras
+
+    return isinstance(layer, (keras.layers.Activation, keras.layers.ReLU, keras.layers.Softmax,
+                              keras.layers.LeakyReLU, keras.layers.ELU, keras.layers.PReLU))
 
 
 def dense_activation(layers, i):
@@ -118,6 +130,26 @@ def output_activation(model):
     layers = layers_of(model)
     dense = dense_indices(layers)
     return dense_activation(layers, dense[-1]) if dense else None
+
+
+def output_activations(model):
+    """Every activation applied to the last ``Dense`` layer's output, in order, ``"linear"`` left out.
+
+    ``Dense(1, activation="sigmoid")`` gives ``["sigmoid"]``; the same followed by ``Activation("sigmoid")``
+    gives ``["sigmoid", "sigmoid"]`` (the sigmoid applied twice); ``Dense(1)`` alone gives ``[]`` (scores).
+    Dropout-like layers in between are skipped; any other layer ends the list.
+    """
+    layers = layers_of(model)
+    dense = dense_indices(layers)
+    if not dense:
+        return []
+    found = [activation_name(layers[dense[-1]]) or "linear"]
+    for layer in layers[dense[-1] + 1:]:
+        if is_activation_layer(layer):
+            found.append(activation_name(layer))
+        elif type(layer).__name__ not in _PASS_THROUGH:
+            break
+    return [name for name in found if name != "linear"]
 
 
 def hidden_activations(model):

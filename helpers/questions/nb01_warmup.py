@@ -22,7 +22,8 @@ class TensorOp(Question):
 
     variables = ("z",)
     hint_text = ["x0 is one sample, a row of shape (1, 5); W_true has shape (5, 2): multiply them with `tf.matmul`.",
-                 "tf.matmul(x0, W_true) + b_true"]
+                 "The product has shape (1, 2), one value per output; then add the bias, which TensorFlow adds to the "
+                 "row as in the broadcasting example above."]
     solution_text = "z = tf.matmul(x0, W_true) + b_true"
 
     def check_values(self, z):
@@ -87,17 +88,36 @@ class TapeLoop(_CloseToTruth):
         except (TypeError, ValueError):
             values = None
         self.expect(values is not None, "`losses` should hold one number per step: append `float(loss)`.")
-        self.expect(len(values) >= 100 and values[-1] < values[0], "Record the loss at every step; it should fall.")
+        self._loss_fell(values)
         self._weights_close(W_hat, b_hat, "Hand-written loop")
+
+    def _loss_fell(self, values):
+        """Incorrect, with the reason that fits, unless the loss was recorded at every step and fell."""
+        values = np.asarray(values, dtype=float)
+        self.expect(np.all(np.isfinite(values)),
+                    "The loss exploded: it became nan or inf, each step overshooting further than the last. That "
+                    "happens with a learning rate too large for the data, as on the raw inputs above: use the "
+                    "centred `xc`, `yc` and the learning rate 0.01 of the cell above.")
+        self.expect(len(values) >= 100, f"`losses` has {len(values)} entries: append the loss once at every step, "
+                                        f"inside the loop, so that it has one per step.")
+        self.expect(np.ptp(values) > 1e-9 * max(1.0, abs(values[0])),
+                    f"The loss never changed (it stayed at {values[0]:.4g}), so the weights W and b_c never changed "
+                    f"either: at every step the optimizer must receive the gradients together with the variables "
+                    f"W and b_c they belong to.")
+        self.expect(values[-1] < values[0], f"The loss rose, from {values[0]:.4g} to {values[-1]:.4g}: the steps "
+                                            f"went uphill. Let the optimizer step against the gradient of this "
+                                            f"loss with respect to W and b_c.")
 
 
 class KerasFit(_CloseToTruth):
     """``model``: Dense(2) trained with plain gradient descent (learning rate 0.01) on squared error."""
 
     variables = ("model", "x_mean", "y_mean")
-    hint_text = ["keras.Sequential([keras.Input(shape=(5,)), keras.layers.Dense(2)])",
-                 "compile with keras.optimizers.SGD(learning_rate=learning_rate) and loss=\"mse\"; then "
-                 "history = model.fit(xc, yc, ...)."]
+    hint_text = ["The model `x W + b`, 5 inputs to 2 outputs, is one Dense layer: how many units does it need? "
+                 "A Sequential model starts with `keras.Input(shape=(5,))`.",
+                 "`model.compile(optimizer=..., loss=...)` takes an optimizer object from `keras.optimizers` (plain "
+                 "gradient descent, at our `learning_rate`) and the loss's name; `fit` on the centred `xc`, `yc` "
+                 "returns the history."]
     solution_text = ("model = keras.Sequential([keras.Input(shape=(5,)), keras.layers.Dense(2)])\n"
                      "model.compile(optimizer=keras.optimizers.SGD(learning_rate=learning_rate), loss=\"mse\")\n"
                      "history = model.fit(xc, yc, batch_size=batch_size, epochs=epochs, verbose=0)")
@@ -108,6 +128,8 @@ class KerasFit(_CloseToTruth):
         self.expect(ins.is_model(model), f"`model` should be a Keras model; it is {describe_value(model)}.")
         self.expect(ins.input_shape(model) == (5,) and ins.output_units(model) == 2,
                     "`model` should take 5 inputs and give 2 outputs.")
+        self.expect(ins.loss_name(model) is not None, "The model is not compiled yet: call `model.compile(...)` with "
+                                                      "the optimizer and the loss, then train it.")
         self.expect(ins.optimizer_name(model) == "sgd" and ins.momentum(model) == 0.0
                     and abs((ins.learning_rate(model) or 0) - 0.01) < 1e-9,
                     "Use plain gradient descent (SGD without momentum) with learning rate 0.01.")

@@ -1,6 +1,14 @@
 """Checks for ``02_logistic_regression``: bias trick, hand gradient, training, Keras model, gates, XOR.
 
-Notation (docs/notation.md): rows are samples; ``ŷ = σ(X_b w)`` with the bias trick, targets ``y``.
+Notation (docs/notation.md): rows are samples; ``ŷ = σ(X_b w)`` with the bias trick, targets ``y``.  The
+hand-written loss is the mean squared error J(w) = mean((ŷ − y)²), the same loss as Keras's ``"mse"``.
+
+q4 ("you decide the output layer and the loss") accepts every output that matches its loss: one sigmoid
+unit with binary cross-entropy, one linear unit (scores, logits) with ``from_logits=True``, two softmax
+units with the sparse categorical cross-entropy (the labels are 0/1 integers), or two linear units with
+that loss and ``from_logits=True``.  It refuses a squashing applied twice (a sigmoid layer after the
+sigmoid unit, or a probability fed to a loss made with ``from_logits=True``): the cross-entropy model
+then learns more slowly than the MSE model and the notebook's own output reverses its lesson.
 """
 
 import numpy as np
@@ -23,7 +31,8 @@ class BiasTrick(Question):
 
     variables = ("X_b", "X")
     hint_text = ["Put a column of ones in front of X, so w[0] plays the role of the bias.",
-                 "np.c_[np.ones(len(X)), X] or np.hstack"]
+                 "`np.ones(n)` makes n ones; `np.c_[...]` (or `np.hstack`) puts columns side by side, in the order "
+                 "you list them."]
     solution_text = "X_b = np.c_[np.ones(len(X)), X]"
 
     def check_values(self, X_b, X):
@@ -39,21 +48,26 @@ _Y, _W = (_RNG.random(20) > 0.5).astype(float), _RNG.normal(size=3)
 
 
 class Gradient(FunctionQuestion):
-    """``grad_mse(w, X_b, y)``: the gradient of J(w) = ½·mean((σ(X_b w) − y)²)."""
+    """``grad_mse(w, X_b, y)``: the gradient of the mean squared error J(w) = mean((σ(X_b w) − y)²)."""
 
     function = "grad_mse"
     signature = "def grad_mse(w, X_b, y):"
     cases = [((_W, _XB, _Y), {}), ((np.zeros(3), _XB[:7], _Y[:7]), {})]
-    hint_text = ["ŷ = σ(X_b w); per sample the gradient is (ŷ − y)(ŷ − ŷ²)x; average over samples.",
-                 "X_b.T @ ((y_hat - y) * (y_hat - y_hat**2)) / len(y)"]
+    hint_text = ["ŷ = σ(X_b w); per sample the gradient is 2(ŷ − y)(ŷ − ŷ²)x; average over samples.",
+                 "Without a loop: compute ŷ for all samples at once; the per-sample factors 2(ŷ − y)(ŷ − ŷ²) then "
+                 "form one vector of length m, and the transpose of X_b times that vector adds up the samples for "
+                 "each weight. Divide by m."]
     solution_text = ("def grad_mse(w, X_b, y):\n    y_hat = sigmoid(X_b @ w)\n"
-                     "    return X_b.T @ ((y_hat - y) * (y_hat - y_hat**2)) / len(y)")
+                     "    return X_b.T @ (2 * (y_hat - y) * (y_hat - y_hat**2)) / len(y)")
 
     def reference(self, w, X_b, y):
         y_hat = _sig(X_b @ w)
-        return X_b.T @ ((y_hat - y) * (y_hat - y_hat ** 2)) / len(y)
+        return X_b.T @ (2 * (y_hat - y) * (y_hat - y_hat ** 2)) / len(y)
 
     def wrong_values(self, args, kwargs, got, want):
+        if np.allclose(np.asarray(got, dtype=float) * 2, want, atol=self.atol):
+            return ("Your gradient is half the expected one: the derivative of the square (ŷ − y)² brings down a "
+                    "factor 2.")
         return "The gradient does not match a finite-difference estimate: check the sign and the average over samples."
 
 
@@ -61,8 +75,9 @@ class Trained(Question):
     """``w``: weights from gradient descent that classify the points."""
 
     variables = ("w", "X_b", "y")
-    hint_text = ["Start from `w = np.zeros(3)` and repeat `w -= learning_rate * grad_mse(w, X_b, y)` `steps` times.",
-                 "Use the `learning_rate` (2.0) and `steps` set at the top of the cell; if the points are still "
+    hint_text = ["Gradient descent repeats one update, `steps` times: move the weights a small step (the learning "
+                 "rate times the gradient that `grad_mse` returns) *against* the gradient.",
+                 "Use the `learning_rate` (1.0) and `steps` set at the top of the cell; if the points are still "
                  "misclassified, check the sign of the update."]
     solution_text = "w = np.zeros(3)\nfor step in range(steps):\n    w -= learning_rate * grad_mse(w, X_b, y)"
 
@@ -76,12 +91,13 @@ class Trained(Question):
 
 
 class KerasLogistic(Question):
-    """``model``: one sigmoid unit on the 2 inputs, binary cross-entropy, SGD(0.5), the accuracy metric."""
+    """``model``: logistic regression on the 2 inputs, an output and a loss that match, SGD(0.5), the accuracy metric."""
 
     variables = ("model",)
-    hint_text = ["Logistic regression is a single unit whose output is squashed into (0, 1), on the 2 inputs of X "
-                 "(Keras adds the bias itself).",
-                 "Which Keras loss compares a probability with a 0/1 label?"]
+    hint_text = ["Logistic regression is a single Dense layer on the 2 inputs of X (Keras adds the bias itself), "
+                 "whose output is squashed into a probability, by the layer or by the loss.",
+                 "Which Keras loss compares a probability with a 0/1 label? If your layer outputs scores instead, "
+                 "the same loss can squash them itself: look at its `from_logits` argument."]
     solution_text = ("model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1, activation=\"sigmoid\")])\n"
                      "model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.5), loss=\"binary_crossentropy\", "
                      "metrics=[\"accuracy\"])")
@@ -90,17 +106,66 @@ class KerasLogistic(Question):
         self.expect(ins.is_model(model), f"`model` should be a Keras model; it is {describe_value(model)}.")
         self.expect(ins.input_shape(model) == (2,), f"The model takes X, with 2 inputs per point (Keras adds the bias "
                                                     f"itself); its input shape is {ins.input_shape(model)}.")
-        self.expect(len(ins.dense_indices(ins.layers_of(model))) == 1 and ins.output_units(model) == 1,
-                    "Logistic regression has a single unit and no hidden layer.")
-        self.expect(ins.output_activation(model) == "sigmoid", "The unit should squash its output into (0, 1).")
+        units = ins.output_units(model)
+        self.expect(len(ins.dense_indices(ins.layers_of(model))) == 1,
+                    "Logistic regression is a single Dense layer, with no hidden layer.")
+        self.expect(units in (1, 2), f"Two classes need one output unit (the probability of class 1) or two (one "
+                                     f"per class); the model has {units}.")
         name = ins.loss_name(model)
         self.expect(name is not None, "The model is not compiled yet: call `model.compile(...)`.")
-        self.expect(name == "binary_crossentropy" and not ins.loss_from_logits(model),
-                    "Use the cross-entropy loss for two classes and a probability output.")
+        note = self._output_matches_loss(model, units, name)
         self.expect(ins.optimizer_name(model) == "sgd" and abs((ins.learning_rate(model) or 0) - 0.5) < 1e-9,
                     "Use plain SGD with learning rate 0.5, as the MSE model below does (a fair comparison).")
         self.expect("accuracy" in ins.metric_names(model),
                     "Add `metrics=[\"accuracy\"]`: the cells below plot and print the accuracy under that name.")
+        return note
+
+    def _output_matches_loss(self, model, units, name):
+        """Incorrect unless the output layer and the loss squash the scores exactly once; a note for logits."""
+        squash = "sigmoid" if units == 1 else "softmax"
+        applied = ins.output_activations(model)
+        logits = ins.loss_from_logits(model)
+        self.expect(len(applied) < 2 and not (applied and logits),
+                    f"The {squash} is applied twice: "
+                    + ("a second activation layer squashes the output of the first once more. "
+                       if len(applied) >= 2 else
+                       f"the layer already outputs probabilities, and a loss made with from_logits=True applies "
+                       f"the {squash} to them again. ")
+                    + "Probabilities squashed twice stay in a narrow band around the middle, and the cross-entropy "
+                      "model then learns more slowly than the MSE one.")
+        self.expect(applied in ([], [squash]),
+                    "With one output unit, squash its output into a probability between 0 and 1 (or leave it a "
+                    "score and let the loss do it)." if units == 1 else
+                    "With two output units, turn their scores into two probabilities that add up to 1 (or leave "
+                    "them scores and let the loss do it).")
+        self.expect(applied or logits,
+                    "Your output layer gives scores (any real number), but the loss expects probabilities: squash "
+                    "the output in the layer, or make the loss with from_logits=True so that it squashes the "
+                    "scores itself.")
+        if units == 1:
+            self.expect(name == "binary_crossentropy",
+                        "Use the cross-entropy loss for two classes and one output, the probability of class 1.")
+            return (self._threshold_note(model) if logits else None)
+        self.expect(name != "categorical_crossentropy",
+                    "That loss expects one-hot rows, but the labels y are 0 and 1, one integer per point, and the "
+                    "fit below uses them as they are: take the cross-entropy loss for integer labels.")
+        self.expect(name == "sparse_categorical_crossentropy",
+                    "With two output units, one probability per class, use the categorical cross-entropy for "
+                    "integer labels.")
+        return None
+
+    @staticmethod
+    def _threshold_note(model):
+        """The Correct note for a logit output measured by the default accuracy (threshold 0.5 on scores)."""
+        config = (model.get_compile_config() or {}).get("metrics") or []
+        for metric in config if isinstance(config, list) else []:
+            threshold = (metric.get("config") or {}).get("threshold") if isinstance(metric, dict) else None
+            if threshold is not None and abs(float(threshold)) < 1e-9:
+                return None
+        return ("Correct: a score (logit) with a loss that applies the sigmoid itself. Mind that `model.predict` now "
+                "gives scores, not probabilities, and that the \"accuracy\" metric compares them with its threshold "
+                "0.5, while σ(z) = 0.5 at z = 0; keras.metrics.BinaryAccuracy(threshold=0.0, name=\"accuracy\") "
+                "counts exactly.")
 
 
 class AndGate(Question):

@@ -4,8 +4,11 @@ Every check accepts what the rest of the notebook works with: the hand-written f
 return NumPy arrays (the cells below call ``.shape`` and ``.astype`` on them); the CNN may be
 Sequential or Functional, with ``Dense(10)`` + ``Softmax()`` or global pooling instead of
 ``Flatten`` (the filter and feature-map cells find the first ``Conv2D`` layer by type), and must
-scale the 0–255 bytes the notebook feeds it (a ``Rescaling`` layer).  The accuracy floor depends
-on the mode and on the ``dataset`` parameter of the run (:data:`helpers.data.images.IMAGE_SETS`).
+scale the 0–255 bytes the notebook feeds it once, before the first convolution (a ``Rescaling``
+layer, to 0–1 or to −1–1), and every convolution block needs an activation (its own, or an
+activation layer before the next convolution), since a stack of linear blocks is one linear map.
+The accuracy floor depends on the mode and on the ``dataset`` parameter of the run
+(:data:`helpers.data.images.IMAGE_SETS`).
 """
 
 import numpy as np
@@ -65,7 +68,8 @@ class Pool(FunctionQuestion):
     function = "max_pool"
     signature = "def max_pool(fmap, size=2, stride=1):"
     cases = [((_FMAP,), {"size": 2, "stride": 2}), ((_FMAP,), {"size": 2, "stride": 1}),
-             ((_FMAP[:3],), {"size": 2, "stride": 1})]
+             ((_FMAP[:3],), {"size": 2, "stride": 1}), ((_FMAP,), {"size": 3, "stride": 1}),
+             ((_FMAP,), {"size": 3, "stride": 2})]
     hint_text = ["With stride s the window starts at rows 0, s, 2s, … as long as it fits.",
                  "Output size per axis: (n − size) // stride + 1."]
     solution_text = ("def max_pool(fmap, size=2, stride=1):\n    rows = (fmap.shape[0] - size) // stride + 1\n"
@@ -78,7 +82,12 @@ class Pool(FunctionQuestion):
         return _reference_pool(fmap, size, stride)
 
     def wrong_values(self, args, kwargs, got, want):
-        return f"Values are wrong with stride {kwargs['stride']}: each cell is the largest value in its window."
+        return (f"Values are wrong with size {kwargs['size']} and stride {kwargs['stride']}: each cell is the largest "
+                f"value in its size × size window.")
+
+    def wrong_shape(self, args, kwargs, got, want):
+        return (f"With size {kwargs['size']} and stride {kwargs['stride']} a {args[0].shape[0]}×{args[0].shape[1]} map "
+                f"pools to shape {want.shape}; got {got.shape}. Use both arguments: the window is size × size.")
 
 
 class BuildCNN(Question):
@@ -106,11 +115,14 @@ class BuildCNN(Question):
         self.expect(ins.input_shape(model) == (28, 28, 1),
                     f"The input should be 28×28 images with one channel; it is {ins.input_shape(model)}.")
         layers = ins.layers_of(model)
-        self.expect(any(isinstance(layer, keras.layers.Rescaling) for layer in layers),
-                    "The images arrive as bytes 0–255: the network should scale them to 0–1 itself, with a "
-                    "keras.layers.Rescaling layer before the first convolution.")
         for kind in (keras.layers.Conv2D, keras.layers.BatchNormalization, keras.layers.MaxPooling2D):
             self.expect(any(isinstance(layer, kind) for layer in layers), f"The network needs a {kind.__name__} layer.")
+        self._scales_once(layers)
+        missing = _blocks_without_activation(layers)
+        self.expect(not missing, f"Convolution block {missing[0] if missing else ''} has no activation. A "
+                                 f"convolution and a batch normalisation are both linear, so without an activation "
+                                 f"the block passes on linear combinations of its inputs (the pooling only picks "
+                                 f"among them). Give every block an activation after its convolution.")
         shape = model.output_shape
         self.expect(len(shape) == 2 and shape[-1] == 10,
                     f"The output should be one row of 10 class probabilities per image; the model outputs shape "
@@ -122,6 +134,46 @@ class BuildCNN(Question):
                     "The output layer should turn scores into probabilities that add up to 1.")
         convs = sum(isinstance(layer, keras.layers.Conv2D) for layer in layers)
         return f"{convs} convolution layer{'s' if convs > 1 else ''}, {model.count_params():,} parameters."
+
+    def _scales_once(self, layers):
+        """Incorrect unless the layers before the first convolution map the bytes 0–255 onto a range of about 1 or 2."""
+        import keras
+
+        first = next(i for i, layer in enumerate(layers) if isinstance(layer, keras.layers.Conv2D))
+        scalings = [layer for layer in layers[:first] if isinstance(layer, keras.layers.Rescaling)]
+        self.expect(scalings, "The images arrive as bytes 0–255: the network should scale them to 0–1 itself, with a "
+                              "keras.layers.Rescaling layer before the first convolution.")
+        ends = np.array([0.0, 255.0])
+        for layer in scalings:
+            ends = ends * float(np.mean(layer.scale)) + float(np.mean(layer.offset))
+        low, high = ends.min(), ends.max()
+        self.expect(len(scalings) == 1 or high - low > 0.5,
+                    f"The bytes are scaled more than once: after your {len(scalings)} Rescaling layers the pixel "
+                    f"values 0–255 end up between {low:.3g} and {high:.3g}. Scale them once, to 0–1.")
+        self.expect(high - low > 0.5 and max(abs(low), abs(high)) < 1.01,
+                    f"Your Rescaling maps the bytes 0–255 to {low:.3g}–{high:.3g}; the network learns best on 0–1.")
+
+
+def _blocks_without_activation(layers):
+    """Numbers (1, 2, ...) of the convolution blocks whose convolution is followed by no activation.
+
+    A block runs from a ``Conv2D`` up to the next ``Conv2D`` or the layer that turns the maps into a vector;
+    the convolution's own ``activation=`` counts, and so does any activation layer inside the block.
+    """
+    import keras
+
+    ends = (keras.layers.Conv2D, keras.layers.Flatten, keras.layers.GlobalAveragePooling2D,
+            keras.layers.GlobalMaxPooling2D, keras.layers.Reshape, keras.layers.Dense)
+    convs = [i for i, layer in enumerate(layers) if isinstance(layer, keras.layers.Conv2D)]
+    missing = []
+    for number, i in enumerate(convs, 1):
+        end = next((j for j in range(i + 1, len(layers)) if isinstance(layers[j], ends)), len(layers))
+        own = ins.activation_name(layers[i]) not in (None, "linear")
+        later = any(ins.is_activation_layer(layer) and ins.activation_name(layer) != "linear"
+                    for layer in layers[i + 1:end])
+        if not (own or later):
+            missing.append(number)
+    return missing
 
 
 class TestAccuracy(AccuracyQuestion):
@@ -139,7 +191,8 @@ class Reload(Question):
     """``reloaded``: the model saved as ``.keras`` and loaded back predicts exactly the same."""
 
     variables = ("model", "reloaded", "x_test")
-    hint_text = ["`model.save(path)` with a path ending in .keras, then `keras.models.load_model(path)`."]
+    hint_text = ["A model saves itself to a file with one of its own methods (the file name ends in .keras); a "
+                 "function in `keras.models` loads such a file into a new model."]
     solution_text = "model.save(path)\nreloaded = keras.models.load_model(path)"
 
     def check_values(self, model, reloaded, x_test):

@@ -17,6 +17,16 @@ __all__ = ["q1", "q2", "q3", "q4"]
 MEASUREMENTS = ("length", "diameter", "height", "whole_weight", "shucked_weight", "viscera_weight", "shell_weight")
 
 
+_CODES = ("`{column}` holds one number per category (integer codes). A network reads numbers as an order and a "
+          "distance, as if one sex lay between the other two, which the categories do not have: replace the column "
+          "by one 0/1 column per category.")
+
+
+def _numeric(column):
+    """True when a DataFrame column holds numbers (integer codes), not text."""
+    return np.issubdtype(np.asarray(column).dtype, np.number)
+
+
 class Encode(Question):
     """``features``: every column of ``df`` but ``rings``, with ``sex`` as three 0/1 columns."""
 
@@ -31,11 +41,14 @@ class Encode(Question):
                     f"{describe_value(features)}.")
         cols = [str(c) for c in features.columns]
         self.expect("rings" not in cols, "The target (rings) must not be among the features.")
-        self.expect("sex" not in cols, "The text column is still there: replace it by one column per category.")
+        if "sex" in cols:
+            self.expect(not _numeric(features["sex"]), _CODES.format(column="sex"))
+            self.expect(False, "The text column `sex` is still there: replace it by one 0/1 column per category.")
         missing = [c for c in MEASUREMENTS if c not in cols]
         self.expect(not missing, f"The measurement columns should stay as they are; missing: {', '.join(missing)}.")
         self.expect(len(features) == len(df), f"Keep every row: expected {len(df)}, got {len(features)}.")
         others = [c for c in features.columns if str(c) not in MEASUREMENTS]
+        self.expect(not (len(others) == 1 and _numeric(features[others[0]])), _CODES.format(column=others[0]))
         self.expect(len(others) == 3, f"Sex has three categories (M, F, I): expect three extra columns besides the "
                                       f"measurements; found {len(others)}.")
         try:
