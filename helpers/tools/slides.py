@@ -16,7 +16,13 @@ What a deck leaves out, so the slides stay readable:
   start with ``# extra code`` and of cells tagged ``remove-input`` (the
   figure or output stays);
 * cells tagged ``remove-cell`` (hidden test cells);
-* ``# NBVAL_...`` test markers and the ``In [n]:`` prompts.
+* ``# NBVAL_...`` test markers and the ``In [n]:`` prompts;
+* the title cell's ``**As a script:**`` paragraph (how to run the notebook, not
+  something to project).
+
+The template (``slides_template/workshop_reveal``) sets type a room can read:
+28 px body text (30 px in the deck's own Source Sans Pro, shipped with reveal.js,
+so that a slide wraps the same on every machine), 22 px code and output.
 """
 
 import hashlib
@@ -55,6 +61,7 @@ ASSET_URLS = {
     "mathjax_url": "assets/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe",
 }
 _NBVAL = re.compile(r"^[ \t]*# NBVAL_[A-Z_]+[ \t]*\n?", re.MULTILINE)
+_AS_A_SCRIPT = re.compile(r"\n*^\*\*As a script:\*\*.*?(?=\n\s*\n|\Z)", re.MULTILINE | re.DOTALL)
 
 
 def locked_packages():
@@ -161,11 +168,14 @@ def hides_input(cell):
 
 
 def clean_notebook(nb):
-    """A copy of ``nb`` as the deck shows it: no ``remove-cell`` cells, no NBVAL markers, hidden inputs marked."""
+    """A copy of ``nb`` as the deck shows it: no ``remove-cell`` cells, no NBVAL markers, hidden inputs marked,
+    no ``**As a script:**`` paragraph in the title cell."""
     import copy
 
     nb = copy.deepcopy(nb)
     nb.cells = [c for c in nb.cells if "remove-cell" not in c.get("metadata", {}).get("tags", [])]
+    if nb.cells and nb.cells[0].cell_type == "markdown":
+        nb.cells[0].source = _AS_A_SCRIPT.sub("", nb.cells[0].source)
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
