@@ -38,8 +38,8 @@ from pathlib import Path
 from ..errors import ChecksumError, DownloadError, NotebookSourceError
 from ..paths import kit_dir, notebooks_dir
 
-__all__ = ["LOCK_FILE", "ASSET_URLS", "locked_packages", "fetch_assets", "copy_assets", "hides_input",
-           "clean_notebook", "slide_count", "export_deck", "build"]
+__all__ = ["LOCK_FILE", "ASSET_URLS", "RISE_SETTINGS", "locked_packages", "fetch_assets", "copy_assets",
+           "hides_input", "clean_notebook", "slide_count", "export_deck", "build"]
 
 LOCK_FILE = Path(__file__).resolve().parent / "slides-assets.lock.json"
 _TEMPLATES = Path(__file__).resolve().parent / "slides_template"
@@ -59,6 +59,19 @@ ASSET_URLS = {
     "require_js_url": "assets/requirejs/require.js",
     "jquery_url": "assets/jquery/dist/jquery.min.js",
     "mathjax_url": "assets/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe",
+}
+#: The ``rise`` metadata every lecture carries for live slides (jupyterlab-rise 0.43): the ``white`` theme (RISE's
+#: default theme loads fonts from Google), tall slides scroll, and an ``overlay`` whose image has no source, so
+#: that its error handler loads ``rise.js`` from the folder RISE loads ``rise.css`` from (``notebooks/``): it
+#: hides the nbval markers and gives the speaker view the rendered notes only. RISE has no setting for either.
+RISE_SETTINGS = {
+    "enable_chalkboard": False,
+    "scroll": True,
+    "theme": "white",
+    "transition": "none",
+    "overlay": ('<img hidden alt="" src="" onerror="var s = document.createElement(\'script\'); '
+                's.src = document.getElementById(\'rise-custom-css\').href.replace(/rise[.]css$/, \'rise.js\'); '
+                'document.head.appendChild(s); this.remove();">'),
 }
 _NBVAL = re.compile(r"^[ \t]*# NBVAL_[A-Z_]+[ \t]*\n?", re.MULTILINE)
 _AS_A_SCRIPT = re.compile(r"\n*^\*\*As a script:\*\*.*?(?=\n\s*\n|\Z)", re.MULTILINE | re.DOTALL)
