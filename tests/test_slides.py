@@ -1,6 +1,7 @@
 """Lecture notebooks make readable offline decks: slide metadata, speaker notes, no test markers, local assets.
 
-The browser side (reveal.js starts with the network blocked, nothing overflows a slide) is in test_browser.py.
+The browser side (reveal.js starts with the network blocked, type sizes, nothing overflows a slide or lies under
+the navigation arrows, live RISE slides) is in test_browser.py.
 """
 
 import hashlib
@@ -16,6 +17,9 @@ from helpers.tools import slides
 ROOT = Path(__file__).resolve().parent.parent
 LECTURES = sorted((ROOT / "notebooks").glob("*.ipynb"))
 TYPES = {"slide", "subslide", "fragment", "skip", "notes", "-"}
+#: TEMPORARY, for the lead: lectures that were being edited by others when the RISE settings gained the overlay
+#: that loads notebooks/rise.js. Give each ``nb.metadata["rise"] = slides.RISE_SETTINGS`` and delete this set.
+KNOWN_WITHOUT_RISE_SETTINGS = {"L2_learning", "L3_backpropagation", "L5_overfitting"}
 
 
 def ids(p):
@@ -52,6 +56,7 @@ def test_every_cell_carries_slide_metadata(path):
     assert kinds.count("slide") >= 8, "a lecture has at least 8 slides"
     assert nb.metadata.get("celltoolbar") == "Slideshow"
     assert nb.metadata.get("rise", {}).get("theme") == "white", "RISE's default theme loads fonts from Google"
+    assert nb.metadata["rise"].get("scroll") is True, "RISE scrolls slides taller than the window"
     assert "docs/notation.md" in nb.cells[0].source, "the title cell links the notation page"
     for cell in nb.cells:  # hidden test cells never reach a slide
         if "remove-cell" in cell.metadata.get("tags", []):
@@ -228,3 +233,36 @@ def test_deck_cleanup_strips_markers_and_hides_plot_code():
     hidden = [c.metadata.get("transient", {}).get("remove_source", False) for c in clean.cells]
     assert hidden == [False, True, True, False]
     assert nb.cells[0].source.startswith("# NBVAL"), "the notebook itself is untouched"
+
+
+@pytest.mark.parametrize("path", LECTURES, ids=ids)
+def test_live_slides_load_the_workshop_rise_files(path):
+    """RISE loads notebooks/rise.css by itself; the lectures' ``rise.overlay`` loads notebooks/rise.js beside it."""
+    assert (path.parent / "rise.css").is_file() and (path.parent / "rise.js").is_file()
+    rise = nbformat.read(path, as_version=4).metadata.get("rise", {})
+    if path.stem in KNOWN_WITHOUT_RISE_SETTINGS and rise != slides.RISE_SETTINGS:
+        pytest.xfail(f"{path.stem} lacks slides.RISE_SETTINGS (KNOWN_WITHOUT_RISE_SETTINGS in this file)")
+    assert path.stem not in KNOWN_WITHOUT_RISE_SETTINGS, \
+        f"{path.stem} has the RISE settings now: delete it from KNOWN_WITHOUT_RISE_SETTINGS"
+    assert rise == slides.RISE_SETTINGS
+
+
+def test_rise_files_target_what_the_overlay_and_rise_css_name():
+    """rise.js marks what rise.css hides; the overlay finds rise.js through the <link> RISE gives rise.css."""
+    js = (ROOT / "notebooks" / "rise.js").read_text()
+    css = (ROOT / "notebooks" / "rise.css").read_text()
+    for name in ("workshop-marked", "workshop-notes-cells"):
+        assert name in js and f".{name}" in css
+    assert 'dataset.workshopRise = "ready"' in js
+    assert "rise-custom-css" in slides.RISE_SETTINGS["overlay"] and "rise.js" in slides.RISE_SETTINGS["overlay"]
+
+
+def test_title_cell_keeps_everything_but_the_script_line():
+    title = ("# L9: Title\n\n**Objectives**\n- one\n\n**Time:** about 5 minutes.\n\n**Notation:** "
+             "[docs/notation.md](../docs/notation.md)\n\n**As a script:** `jupyter nbconvert --to script L9.ipynb "
+             "&& python L9.py --quick`")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(title)])
+    shown = slides.clean_notebook(nb).cells[0].source
+    assert "As a script" not in shown and "nbconvert" not in shown
+    assert shown == title[:title.index("\n\n**As a script:**")]
+    assert nb.cells[0].source == title, "the notebook itself is untouched"

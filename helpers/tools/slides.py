@@ -17,7 +17,13 @@ What a deck leaves out, so the slides stay readable:
   start with ``# extra code`` and of cells tagged ``remove-input`` (the
   figure or output stays);
 * cells tagged ``remove-cell`` (hidden test cells);
-* ``# NBVAL_...`` test markers and the ``In [n]:`` prompts.
+* ``# NBVAL_...`` test markers and the ``In [n]:`` prompts;
+* the title cell's ``**As a script:**`` paragraph (how to run the notebook, not
+  something to project).
+
+The template (``slides_template/workshop_reveal``) sets type a room can read:
+28 px body text (30 px in the deck's own Source Sans Pro, shipped with reveal.js,
+so that a slide wraps the same on every machine), 22 px code and output.
 """
 
 import re
@@ -29,8 +35,8 @@ from ..files import atomic_write
 from ..paths import notebooks_dir
 from .slide_assets import LOCK_FILE, copy_assets, fetch_assets, locked_packages, npm_cache
 
-__all__ = ["LOCK_FILE", "ASSET_URLS", "locked_packages", "npm_cache", "fetch_assets", "copy_assets", "hides_input",
-           "clean_notebook", "slide_count", "export_deck", "build"]
+__all__ = ["LOCK_FILE", "ASSET_URLS", "RISE_SETTINGS", "locked_packages", "npm_cache", "fetch_assets", "copy_assets",
+           "hides_input", "clean_notebook", "slide_count", "export_deck", "build"]
 
 _TEMPLATES = Path(__file__).resolve().parent / "slides_template"
 #: nbconvert SlidesExporter settings pointing a deck at its local copies (relative to the deck).
@@ -40,7 +46,21 @@ ASSET_URLS = {
     "jquery_url": "assets/jquery/dist/jquery.min.js",
     "mathjax_url": "assets/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe",
 }
+#: The ``rise`` metadata every lecture carries for live slides (jupyterlab-rise 0.43): the ``white`` theme (RISE's
+#: default theme loads fonts from Google), tall slides scroll, and an ``overlay`` whose image has no source, so
+#: that its error handler loads ``rise.js`` from the folder RISE loads ``rise.css`` from (``notebooks/``): it
+#: hides the nbval markers and gives the speaker view the rendered notes only. RISE has no setting for either.
+RISE_SETTINGS = {
+    "enable_chalkboard": False,
+    "scroll": True,
+    "theme": "white",
+    "transition": "none",
+    "overlay": ('<img hidden alt="" src="" onerror="var s = document.createElement(\'script\'); '
+                's.src = document.getElementById(\'rise-custom-css\').href.replace(/rise[.]css$/, \'rise.js\'); '
+                'document.head.appendChild(s); this.remove();">'),
+}
 _NBVAL = re.compile(r"^[ \t]*# NBVAL_[A-Z_]+[ \t]*\n?", re.MULTILINE)
+_AS_A_SCRIPT = re.compile(r"\n*^\*\*As a script:\*\*.*?(?=\n\s*\n|\Z)", re.MULTILINE | re.DOTALL)
 
 
 def hides_input(cell):
@@ -53,11 +73,14 @@ def hides_input(cell):
 
 
 def clean_notebook(nb):
-    """A copy of ``nb`` as the deck shows it: no ``remove-cell`` cells, no NBVAL markers, hidden inputs marked."""
+    """A copy of ``nb`` as the deck shows it: no ``remove-cell`` cells, no NBVAL markers, hidden inputs marked,
+    no ``**As a script:**`` paragraph in the title cell."""
     import copy
 
     nb = copy.deepcopy(nb)
     nb.cells = [c for c in nb.cells if "remove-cell" not in c.get("metadata", {}).get("tags", [])]
+    if nb.cells and nb.cells[0].cell_type == "markdown":
+        nb.cells[0].source = _AS_A_SCRIPT.sub("", nb.cells[0].source)
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
