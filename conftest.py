@@ -9,7 +9,7 @@
 
 import os
 
-from helpers import config
+from helpers import config as kit_config
 
 os.environ.setdefault("WORKSHOP_STRICT", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -21,14 +21,14 @@ def _gpus():
     return nvidia_smi()
 
 
-if config.quick_from_env() is None:  # unset or empty: the kit's one yes/no parser decides what counts as set
+if kit_config.quick_from_env() is None:  # unset or empty: the kit's one yes/no parser decides what counts as set
     os.environ["WORKSHOP_QUICK"] = "0" if _gpus() else "1"
 
 
 def pytest_report_header(config):
     gpus = _gpus()
     device = "; ".join(f"{g['name']} ({g['memory_mib']} MiB)" for g in gpus) or f"CPU only ({os.cpu_count()} cores)"
-    mode = "quick" if config.quick_from_env() else "full"
+    mode = "quick" if kit_config.quick_from_env() else "full"
     return [f"workshop: {mode} mode, device: {device}, "
             f"WORKSHOP_DATA_DIR={os.environ.get('WORKSHOP_DATA_DIR') or '(unset)'}, "
             f"WORKSHOP_OFFLINE={os.environ.get('WORKSHOP_OFFLINE') or '0'}"]

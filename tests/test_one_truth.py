@@ -202,4 +202,4 @@ def test_the_epoch_timer_records_wall_and_cpu_seconds_per_epoch(keras):
 
 def test_the_root_conftest_uses_the_kits_yes_no_parser():
     text = (ROOT / "conftest.py").read_text()
-    assert "config.quick_from_env()" in text and '{"1", "true", "yes", "on"}' not in text
+    assert "kit_config.quick_from_env()" in text and '{"1", "true", "yes", "on"}' not in text
