@@ -32,3 +32,19 @@ def pytest_report_header(config):
     return [f"workshop: {mode} mode, device: {device}, "
             f"WORKSHOP_DATA_DIR={os.environ.get('WORKSHOP_DATA_DIR') or '(unset)'}, "
             f"WORKSHOP_OFFLINE={os.environ.get('WORKSHOP_OFFLINE') or '0'}"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Longest work first, readers of the shared script runs after them (tests/scheduling.py)."""
+    from scheduling import order
+
+    order(items)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """With ``--dist loadscope``: one unit per test file, per notebook in the files that run notebooks."""
+    if config.getvalue("dist") == "loadscope":
+        from scheduling import WorkshopScheduling
+
+        return WorkshopScheduling(config, log)
+    return None
