@@ -35,9 +35,14 @@ def pytest_report_header(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Longest work first, readers of the shared script runs after them (tests/scheduling.py)."""
+    """Lectures run by nbval count as slow (a kernel each); longest work first, readers of the shared script
+    runs after them (tests/scheduling.py)."""
+    import pytest
     from scheduling import order
 
+    for item in items:
+        if item.nodeid.split("::")[0].endswith(".ipynb"):
+            item.add_marker(pytest.mark.slow)
     order(items)
 
 

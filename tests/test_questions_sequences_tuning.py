@@ -388,6 +388,7 @@ def q3_values(tuner, splits, max_trials=2, scored_on="val"):
                 x_val=x_val, y_val=y_val, x_test=x_test, y_test=y_test)
 
 
+@pytest.mark.slow  # a real (tiny) search
 def test_09_q3_validation_split_is_correct_test_split_is_not(K, tmp_path, splits):
     on_val = searched(K, tmp_path / "val", splits, validation_data=splits["val"])
     assert outcome(n09.q3, **q3_values(on_val, splits)) == CORRECT
@@ -400,6 +401,7 @@ def test_09_q3_validation_split_is_correct_test_split_is_not(K, tmp_path, splits
     assert outcome(n09.q3, **q3_values(split_off, splits)) == CORRECT
 
 
+@pytest.mark.slow  # a real (tiny) search
 def test_09_q3_before_the_search_and_too_few_trials(K, tmp_path, splits):
     fresh, _ = tuner_of(K, str(tmp_path / "fresh"))
     result = n09.q3.evaluate(**q3_values(fresh, splits))
