@@ -184,8 +184,8 @@ class TestAccuracy(AccuracyQuestion):
                  "x_test needs the channel axis too: shape (n, 28, 28, 1)."]
     solution_text = ("history = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=epochs, "
                      "batch_size=batch_size)")
-
     advice = ""
+
 
 class Reload(Question):
     """``reloaded``: the model saved as ``.keras`` and loaded back predicts exactly the same."""

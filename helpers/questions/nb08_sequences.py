@@ -182,7 +182,10 @@ class LstmParameters(FunctionQuestion):
 
 
 class TestAccuracy(AccuracyQuestion):
-    """The trained recurrent network reaches the accuracy floor (the table of image data sets, :data:`helpers.data.images.IMAGE_SETS`) on the held-out test images."""
+    """The trained recurrent network reaches the accuracy floor on the held-out test images.
+
+    The floor is 08's row of the table of image data sets, :data:`helpers.data.images.IMAGE_SETS`.
+    """
 
     variables = ("model", "x_test", "y_test")
     hint_text = ["Train for the planned number of epochs; the network must scale the bytes itself (Rescaling).",
