@@ -19,6 +19,12 @@ from pathlib import Path
 from helpers.tools.scripts import ScriptRun, run_as_script
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Epochs of 04 where a test runs it for the room, not for its figures (the browser's Run All, the hub's four
+#: learners); quick mode trains 5. Measured on the solution run as a script in quick mode with WORKSHOP_STRICT=1
+#: and 1 or 2 TensorFlow threads: 1 epoch (seeds 42, 1, 7, 3) passed every check but reached test accuracy
+#: 0.9700-0.9735 against q4's floor of 0.97, no margin; 2 epochs (seeds 42, 1, 7, 3, 11, 5) reached
+#: 0.9815-0.9835, every check correct. 2 is the smallest with a margin.
+SHORT_04_EPOCHS = 2
 
 
 def shared_folder(tmp_path_factory):

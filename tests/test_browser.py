@@ -32,6 +32,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from runs import SHORT_04_EPOCHS
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -40,11 +41,7 @@ LECTURES = sorted((ROOT / "notebooks").glob("L*.ipynb"))
 WCAG_AA = 4.5
 #: The smallest readable type on a 1280x720 slide, in CSS pixels (issue 22, section 5).
 TEXT_PX = {"body": 28, "code": 22}
-#: Epochs of the browser's "Run All" of exercise 04 (quick mode trains 5). Measured on the solution run as a
-#: script in quick mode with WORKSHOP_STRICT=1 and TF_NUM_INTRAOP/INTEROP_THREADS 1 or 2: 1 epoch (seeds 42, 1,
-#: 7, 3) passed every check but reached test accuracy 0.9700-0.9735 against q4's floor of 0.97, no margin;
-#: 2 epochs (seeds 42, 1, 7, 3, 11, 5) reached 0.9815-0.9835, every check correct. 2 is the smallest with a margin.
-RUN_ALL_EPOCHS = 2
+RUN_ALL_EPOCHS = SHORT_04_EPOCHS  # tests/runs.py says how it was measured
 
 pytestmark = pytest.mark.slow
 
