@@ -70,9 +70,9 @@ class ModelInScope(Question):
 
     variables = ("model", "strategy", "learning_rate")
     hint_text = ["Variables are placed when they are created: everything that creates them (building the model, "
-                 "compile's optimizer) goes inside `with strategy.scope():`.",
-                 "build_model() makes the network; compile it with keras.optimizers.Adam(scaled_learning_rate), the "
-                 "cross-entropy for integer labels and the accuracy metric."]
+                 "and compile, which creates the optimizer's variables) belongs in the strategy's scope.",
+                 "The notebook's build_model function makes the network; compile it with Adam at the learning rate "
+                 "of question 1, the cross-entropy for integer labels and the accuracy metric."]
     solution_text = ("with strategy.scope():\n    model = build_model()\n"
                      "    model.compile(optimizer=keras.optimizers.Adam(scaled_learning_rate),\n"
                      "                  loss=\"sparse_categorical_crossentropy\", metrics=[\"accuracy\"])")
@@ -197,7 +197,8 @@ class ReplicaLoss(Question):
     variables = ("compute_loss", "global_batch_size")
     hint_text = ["The replicas' gradients are summed. If each replica averaged over its own examples, the sum "
                  "would be too large by the number of replicas.",
-                 "tf.nn.compute_average_loss(per_example_loss, global_batch_size=...) sums and divides."]
+                 "One function of tf.nn, compute_average_loss, does both: it sums the per-example losses and "
+                 "divides them by the global batch size you give it."]
     solution_text = ("def compute_loss(labels, predictions):\n    per_example_loss = loss_object(labels, predictions)\n"
                      "    return tf.nn.compute_average_loss(per_example_loss, global_batch_size=global_batch_size)")
 
