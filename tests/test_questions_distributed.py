@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from helpers import ____
-from helpers.checks.question import CORRECT, INCORRECT, NOT_ATTEMPTED
+from helpers.checks.question import CORRECT, INCORRECT, NOT_ATTEMPTED, UNCHECKABLE
 from helpers.data.images import floor_for
 from helpers.run.state import set_mode
 from helpers.questions import nb06_distributed as n06
@@ -202,6 +202,24 @@ def test_replica_loss_divides_by_the_global_batch(tf, keras):
     namespace = {"tf": tf, "loss_object": loss_object, "global_batch_size": 256}
     exec(q4.solution_text, namespace)  # noqa: S102
     assert outcome(q4, compute_loss=namespace["compute_loss"], global_batch_size=256) == CORRECT
+
+
+def test_replica_loss_names_the_call_that_raised_and_a_missing_return(tf, keras):
+    """A ``compute_loss`` that raises is named in the message, with its inputs; one that returns ``None`` is told so."""
+    loss_object = keras.losses.SparseCategoricalCrossentropy(reduction=None)
+
+    def swapped(labels, predictions):  # the arguments in the wrong order: Keras raises on the shapes
+        return tf.nn.compute_average_loss(loss_object(predictions, labels), global_batch_size=128)
+
+    raised = q4.evaluate(compute_loss=swapped, global_batch_size=128)
+    assert raised.outcome == UNCHECKABLE and "`compute_loss(labels, predictions)` on an array" in raised.message
+    assert isinstance(raised.error, ValueError), raised
+    forgot = q4.evaluate(compute_loss=lambda labels, predictions: None, global_batch_size=128)
+    assert forgot.outcome == INCORRECT and "`None`" in forgot.message and "return" in forgot.message, forgot
+    tensor = q4.evaluate(compute_loss=tf.constant(0.5), global_batch_size=128)  # a value, not the function
+    assert tensor.outcome == INCORRECT and "a TensorFlow tensor" in tensor.message, tensor
+    not_a_model = q2.evaluate(model=small_model, strategy=None, learning_rate=0.002)  # build_model, not called
+    assert not_a_model.outcome == INCORRECT and "`function`" in not_a_model.message, not_a_model
 
 
 class FakeModel:
