@@ -7,8 +7,8 @@
 
 Why q3 freezes the batch normalisation instead of q1 calling the base with ``training=False`` (the Keras guide's
 advice): in Keras 3.15 ``fit`` passes ``training=True`` to every layer of a Functional model, overriding that
-argument (keras-team/keras#20285; ``tests/test_fashion_transfer.py`` pins it), while a BatchNormalization layer
-whose ``trainable`` is False always runs in inference mode and keeps the source's statistics.
+argument (keras-team/keras#20285; ``tests/checks/test_nb07_transfer_learning.py`` pins it), while a
+BatchNormalization layer whose ``trainable`` is False always runs in inference mode and keeps the source's statistics.
 
 Every check accepts a Sequential or a Functional model, and any head that ends in 10 probabilities.
 """
