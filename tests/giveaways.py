@@ -1,56 +1,83 @@
-"""What a check's failure message must never say, per question (it would give the answer away).
+"""What a check's failure message and its hints must never say, and where each notebook's tables are.
 
-``outcome(q, **values)`` evaluates a question and, whenever the result is not *correct*, asserts
-that the message has a reason, contains none of the question's tokens below and not its solution.
+The checks of each hands-on notebook (``helpers/questions/nbXX_name.py``) are tested in
+``tests/checks/test_nbXX_name.py``, which holds that notebook's tables beside the tests that share their fakes:
+
+* ``NEVER``: ``{question: tokens}`` that a failure message must never contain (they would give the answer away);
+* ``HINT_NEVER``: ``{question: tokens}`` that a *hint* must never spell out: the answer's line (issue 22 found
+  hints that were the whole solution).  A hint may name a function or a concept; it leaves the writing to the
+  learner;
+* ``ANSWERS``: ``{question: [(kind, expected outcome, build), ...]}``: learner answers that raise, have the wrong
+  type, or are right written another way; ``build(K)`` returns the values to check (``tests/checks/test_contract.py``
+  runs them, in a fresh working folder; :func:`slow` marks a builder that runs a real search).
+
+This module discovers the questions (every ``Question`` in the ``__all__`` of every ``helpers.questions.nb*``
+module) and gathers the tables (``NEVER`` and ``HINT_NEVER`` here are gathered over all notebooks).
+``outcome(q, **values)`` evaluates a question and, whenever the result is not *correct*, asserts that the message
+has a reason and gives nothing away: not the solution, no line of it (25 characters or longer; a ``def f(...):``
+line is the form the question asks for, and messages may show it), none of the question's ``NEVER`` tokens, and no
+traceback.
 """
 
-from helpers.checks.question import CORRECT
-from helpers.questions import nb01_warmup as n01
-from helpers.questions import nb02_logistic_regression as n02
-from helpers.questions import nb03_fnn_mnist as n03
-from helpers.questions import nb04_cnn_mnist as n04
-from helpers.questions import nb05_abalone_regression as n05
-from helpers.questions import nb07_transfer_learning as n07
-from helpers.questions import nb08_sequences as n08
-from helpers.questions import nb09_hyperparameter_search as n09
+import importlib
+import pkgutil
 
-NEVER = {
-    n01.q1: ("matmul(x0", "+ b_true"), n01.q2: ("rng.uniform", "rng.normal", "@ W_np"),
-    n01.q3: ("apply_gradients", "reduce_mean"), n01.q4: ("Dense(2", "model.fit("),
-    n01.q5: ("np.exp(-", "1 / (1 +"),
-    n02.q1: ("np.c_", "np.ones(len(X))", "hstack"), n02.q2: ("y_hat**2", "X_b.T @"),
-    n02.q3: ("learning_rate * grad_mse",), n02.q4: ("binary_crossentropy", "\"sigmoid\"", "Dense(1"),
-    n02.q5: ("- 30", "20 * x1"), n02.q6: ("tanh", "Dense(8"),
-    n03.q1: ("to_categorical",), n03.q2: ("softmax", "Dense(10", "Flatten()"),
-    n03.q3: ("categorical_crossentropy", "CategoricalCrossentropy"), n03.q4: ("model.fit",),
-    n03.q5: ("l2(1e-4)", "Dropout(0.5)", "kernel_regularizer="),
-    n04.q1: ("np.sum(image", "image[i:i + kh"), n04.q2: ("fmap[i * stride",), n04.q3: ("softmax", "Flatten()", "Dense(10"),
-    n04.q4: ("model.fit",), n04.q5: ("load_model", "model.save("),
-    n05.q1: ("get_dummies",), n05.q2: ("y_train.mean()", "np.abs(y_test"), n05.q3: ("Dense(1)", "loss=\"mse\""),
-    n05.q4: ("model.fit",),
-    n07.q1: ("trainable = False", "training=False", "Dropout(0.4)"), n07.q2: ("make_base()", "Dropout(0.4)"),
-    n07.q3: ("trainable = True", "Adam(1e-4)", "1e-4", "layer.trainable = False"),
-    n08.q1: ("np.tanh(x_t", "h @ W_h", "x_t @ W_x", "np.zeros(W_h"), n08.q2: ("LSTM(128", "Dense(10", "softmax"),
-    n08.q3: ("4 *", "4 ×", "one_set", "units + 1"), n08.q4: ("model.fit",),
-    n09.q1: ("sampling=\"log\"", "hp.Int(", "hp.Float(", "hp.Choice("),
-    n09.q2: ("RandomSearch(", "directory=tuner_dir", "objective=\"val_accuracy\""),
-    n09.q3: ("x_val, y_val", "validation_data=("), n09.q4: ("hypermodel.build", "build_model(best_hp)"),
-}
-QUESTIONS = list(NEVER)
+from helpers.checks.question import CORRECT, Question
 
-#: what a *hint* must never spell out: the line that is the answer (issue 22 found hints that were the whole
-#: solution).  A hint may name a function or a concept; it leaves the writing to the learner.
-HINT_NEVER = {
-    n01.q1: ("matmul(x0, W_true) + b_true", "x0 @ W_true + b_true"),
-    n01.q3: ("apply_gradients(zip(",), n01.q4: ("Dense(2)])", "SGD(learning_rate=learning_rate)"),
-    n01.q5: ("1 / (1 + np.exp",),
-    n02.q1: ("np.c_[np.ones", "hstack([np.ones"), n02.q2: ("X_b.T @", "y_hat - y_hat**2"),
-    n02.q3: ("learning_rate * grad_mse(", "w -= "), n02.q4: ("Dense(1, activation",),
-    n02.q5: ("20 * x1 + 20 * x2 - 30",), n02.q6: ("keras.layers.Dense(8, activation",),
-    n04.q1: ("image[i:i + kh, j:j + kw] * kernel",), n04.q2: ("fmap[i * stride:i * stride + size",),
-    n04.q3: ("keras.layers.Conv2D(32, 3",), n04.q5: ("model.save(path)", "load_model(path)"),
-    n05.q1: ("columns=[\"sex\"]",), n05.q2: ("y_test - y_train.mean()",), n05.q3: ("keras.layers.Dense(64",),
-}
+__all__ = ["modules", "questions", "tables", "never", "hint_never", "hints_of", "hint_giveaways", "outcome",
+           "label", "slow"]
+
+
+def modules():
+    """Every question module, ``helpers.questions.nb01_warmup`` ..., imported, in order."""
+    import helpers.questions as package
+
+    names = sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.name.startswith("nb"))
+    return [importlib.import_module(f"{package.__name__}.{name}") for name in names]
+
+
+def questions(module=None):
+    """Every ``Question`` in the ``__all__`` of ``module`` (default: of every question module)."""
+    if module is None:
+        return [q for m in modules() for q in questions(m)]
+    return [q for q in (getattr(module, name) for name in module.__all__) if isinstance(q, Question)]
+
+
+def tables(module):
+    """The test module of a question module (or of a question's): it holds ``NEVER``, ``HINT_NEVER``, ``ANSWERS``."""
+    name = (type(module).__module__ if isinstance(module, Question) else module.__name__).rsplit(".", 1)[-1]
+    return importlib.import_module(f"checks.test_{name}")
+
+
+def never(q):
+    """The tokens a failure message of ``q`` must never contain."""
+    return tables(q).NEVER[q]
+
+
+def hint_never(q):
+    """The tokens a hint of ``q`` must never spell out."""
+    return tables(q).HINT_NEVER.get(q, ())
+
+
+def __getattr__(name):
+    """``NEVER`` and ``HINT_NEVER``: the tables of every notebook, gathered (on first use: no import cycle)."""
+    if name in ("NEVER", "HINT_NEVER"):
+        gathered = {}
+        for module in modules():
+            gathered.update(getattr(tables(module), name))
+        return gathered
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def label(q):
+    """``"06-q2"``: a question as test ids name it."""
+    return f"{q.notebook[:2]}-{q.name}"
+
+
+def slow(build):
+    """Mark a learner-answer builder as slow (it runs a real search): the contract test marks its case ``slow``."""
+    build.slow = True
+    return build
 
 
 def hints_of(q):
@@ -59,13 +86,13 @@ def hints_of(q):
 
 
 def hint_giveaways(q):
-    """``[(hint number, what it gives away)]``: the solution itself, or a token of :data:`HINT_NEVER`."""
+    """``[(hint number, what it gives away)]``: the solution itself, or a token of ``HINT_NEVER``."""
     found = []
     solution = " ".join(q.solution_text.split())
     for n, hint in enumerate(hints_of(q), 1):
         flat = " ".join(hint.split())
         found += [(n, "the whole solution")] if solution in flat else []
-        found += [(n, token) for token in HINT_NEVER.get(q, ()) if token in flat]
+        found += [(n, token) for token in hint_never(q) if token in flat]
     return found
 
 
@@ -75,7 +102,10 @@ def outcome(q, **values):
     if result.outcome != CORRECT:
         assert result.message.strip(), "a failure needs a reason"
         assert q.solution_text.strip() not in result.message
-        for token in NEVER[q]:
+        for line in (ln.strip() for ln in q.solution_text.splitlines()):  # a `def f(...):` line is the question's
+            assert len(line) < 25 or line.startswith("def ") or line not in result.message, (q.name, line,
+                                                                                              result.message)
+        for token in never(q):
             assert token not in result.message, (q.name, token, result.message)
         assert "Traceback" not in result.message and "File \"" not in result.message, result.message
     return result.outcome

@@ -34,8 +34,9 @@ NOTEBOOK_SECONDS = {"06": 47, "L5": 36, "09": 31, "08": 29, "07": 27, "04": 18, 
 #: Seconds of a whole file's tests, for the files worth ordering (the others are short and fill the gaps).
 FILE_SECONDS = {"tests/test_browser.py": 110, "tests/test_hub.py": 50, "tests/test_benchmark.py": 44,
                 "tests/test_room.py": 43, "tests/test_distributed_workers.py": 39, "tests/test_papermill.py": 24,
-                "tests/test_cli.py": 17, "tests/test_hardening_files.py": 17, "tests/test_fashion_dataset.py": 15,
-                "tests/test_questions_sequences_tuning.py": 14, "tests/test_hardening_users.py": 12}
+                "tests/checks/test_contract.py": 18, "tests/test_cli.py": 17, "tests/test_hardening_files.py": 17,
+                "tests/checks/test_nb09_hyperparameter_search.py": 16, "tests/test_fashion_dataset.py": 15,
+                "tests/test_hardening_users.py": 12}
 
 _PARAM = re.compile(r"\[(.*)\]$")
 

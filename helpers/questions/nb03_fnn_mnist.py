@@ -86,12 +86,12 @@ class BuildModel(Question):
     """``model``: 28×28 in, flattened, Dense(256, ReLU), Dropout(0.2), 10 class probabilities."""
 
     variables = ("model",)
-    hint_text = ["Start with `keras.Input(shape=(28, 28))`, then a layer that turns each image into one long vector.",
+    hint_text = ["After the input that the question gives, Dense layers need vectors, not images: which layer of "
+                 "`keras.layers` turns each 28×28 image into one long vector?",
                  "The output layer needs one unit per class and an activation that turns 10 scores into "
                  "probabilities that add up to 1.",
-                 "keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.<a layer that flattens>(), "
-                 "keras.layers.Dense(256, activation=\"relu\"), keras.layers.Dropout(0.2), "
-                 "keras.layers.Dense(<units>, activation=<activation>)])"]
+                 "`keras.Sequential` takes a list of layers, in the order of the question's four parts; a Dense "
+                 "layer takes its number of units first and its activation by name."]
     solution_text = ("model = keras.Sequential([\n    keras.Input(shape=(28, 28)),\n    keras.layers.Flatten(),\n"
                      "    keras.layers.Dense(256, activation=\"relu\"),\n    keras.layers.Dropout(0.2),\n"
                      "    keras.layers.Dense(10, activation=\"softmax\"),\n])")
@@ -145,8 +145,8 @@ class TestAccuracy(AccuracyQuestion):
     hint_text = ["Did you scale the pixels to [0, 1] for both the training and the test images?",
                  "Look at the training curves: if both accuracies are still climbing, train for more epochs; if "
                  "training accuracy is low too, give the hidden layer more units.",
-                 "Train with `model.fit(x_train, y_train_onehot, validation_data=(x_val, y_val_onehot), "
-                 "epochs=epochs, batch_size=batch_size)` before checking."]
+                 "Run the training cell to its end after your last change to the model: a model built again "
+                 "starts from random weights."]
     solution_text = ("history = model.fit(x_train, y_train_onehot, validation_data=(x_val, y_val_onehot),\n"
                      "                    epochs=epochs, batch_size=batch_size, verbose=2)")
 
@@ -160,8 +160,8 @@ class Regularized(Question):
                  "its own that goes after the layer whose outputs it drops.",
                  "Look at `keras.regularizers` and at the `kernel_regularizer` argument of `keras.layers.Dense`; "
                  "and at `keras.layers.Dropout(rate)`.",
-                 "keras.layers.Dense(128, activation=\"relu\", kernel_regularizer=...), keras.layers.Dropout(...), "
-                 "(the same again for the second hidden layer), keras.layers.Dense(10, activation=\"softmax\")"]
+                 "Start from a copy of big_model's layer list: each of its two hidden layers gets a penalty and a "
+                 "Dropout layer of its own; the input, the flattening and the output layer stay as they are."]
     solution_text = ("regularized_model = keras.Sequential([\n    keras.Input(shape=(28, 28)),\n"
                      "    keras.layers.Flatten(),\n"
                      "    keras.layers.Dense(128, activation=\"relu\", kernel_regularizer=keras.regularizers.l2(1e-4)),\n"

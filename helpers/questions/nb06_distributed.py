@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..checks import model_facts as ins
-from ..checks.question import Question
+from ..checks.question import Question, describe_value
 from ..checks.kinds import AccuracyQuestion
 
 __all__ = ["q1", "q2", "q3", "q4", "q5"]
@@ -70,9 +70,9 @@ class ModelInScope(Question):
 
     variables = ("model", "strategy", "learning_rate")
     hint_text = ["Variables are placed when they are created: everything that creates them (building the model, "
-                 "compile's optimizer) goes inside `with strategy.scope():`.",
-                 "build_model() makes the network; compile it with keras.optimizers.Adam(scaled_learning_rate), the "
-                 "cross-entropy for integer labels and the accuracy metric."]
+                 "and compile, which creates the optimizer's variables) belongs in the strategy's scope.",
+                 "The notebook's build_model function makes the network; compile it with Adam at the learning rate "
+                 "of question 1, the cross-entropy for integer labels and the accuracy metric."]
     solution_text = ("with strategy.scope():\n    model = build_model()\n"
                      "    model.compile(optimizer=keras.optimizers.Adam(scaled_learning_rate),\n"
                      "                  loss=\"sparse_categorical_crossentropy\", metrics=[\"accuracy\"])")
@@ -80,7 +80,7 @@ class ModelInScope(Question):
     def check_values(self, model, strategy, learning_rate):
         import keras
 
-        self.expect(isinstance(model, keras.Model), "`model` should be a Keras model.")
+        self.expect(isinstance(model, keras.Model), f"`model` should be a Keras model; it is {describe_value(model)}.")
         self.expect(model.output_shape[-1] == 10, "The output should have one unit per class.")
         in_scope = strategy.extended.variable_created_in_scope
         self.expect(all(in_scope(w.value) for w in model.weights),
@@ -130,7 +130,8 @@ class BatchJobCallbacks(Question):
     def check_values(self, callbacks, run_dir):
         import keras
 
-        self.expect(isinstance(callbacks, (list, tuple)), "`callbacks` should be a list of Keras callbacks.")
+        self.expect(isinstance(callbacks, (list, tuple)),
+                    f"`callbacks` should be a list of Keras callbacks; it is {describe_value(callbacks)}.")
         kinds = keras.callbacks
 
         def find(kind):
@@ -197,19 +198,23 @@ class ReplicaLoss(Question):
     variables = ("compute_loss", "global_batch_size")
     hint_text = ["The replicas' gradients are summed. If each replica averaged over its own examples, the sum "
                  "would be too large by the number of replicas.",
-                 "tf.nn.compute_average_loss(per_example_loss, global_batch_size=...) sums and divides."]
+                 "One function of tf.nn, compute_average_loss, does both: it sums the per-example losses and "
+                 "divides them by the global batch size you give it."]
     solution_text = ("def compute_loss(labels, predictions):\n    per_example_loss = loss_object(labels, predictions)\n"
                      "    return tf.nn.compute_average_loss(per_example_loss, global_batch_size=global_batch_size)")
 
     def check_values(self, compute_loss, global_batch_size):
-        self.expect(callable(compute_loss), "`compute_loss` should be a function (labels, predictions) -> loss.")
+        self.expect_function(compute_loss, "compute_loss", "def compute_loss(labels, predictions):")
         rng = np.random.default_rng(6)
         local = max(1, int(global_batch_size) // 2)  # one of two replicas
         logits = rng.normal(size=(local, 10))
         probs = (np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)).astype("float32")
         labels = rng.integers(0, 10, local)
         per_example = -np.log(probs[np.arange(local), labels])
-        got = np.asarray(compute_loss(labels, probs), dtype=float)
+        got = self.call(compute_loss, labels, probs, what="compute_loss(labels, predictions)")
+        self.expect(got is not None, "`compute_loss` returned `None`: a function that only computes a value, or "
+                                     "forgets `return`, gives `None`.")
+        got = np.asarray(got, dtype=float)
         self.expect(got.shape == (), f"`compute_loss` should return one number; got shape {got.shape}.")
         want = per_example.sum() / global_batch_size
         if math.isclose(float(got), per_example.mean(), rel_tol=1e-4) and local != global_batch_size:

@@ -7,8 +7,8 @@
 
 Why q3 freezes the batch normalisation instead of q1 calling the base with ``training=False`` (the Keras guide's
 advice): in Keras 3.15 ``fit`` passes ``training=True`` to every layer of a Functional model, overriding that
-argument (keras-team/keras#20285; ``tests/test_fashion_transfer.py`` pins it), while a BatchNormalization layer
-whose ``trainable`` is False always runs in inference mode and keeps the source's statistics.
+argument (keras-team/keras#20285; ``tests/checks/test_nb07_transfer_learning.py`` pins it), while a
+BatchNormalization layer whose ``trainable`` is False always runs in inference mode and keeps the source's statistics.
 
 Every check accepts a Sequential or a Functional model, and any head that ends in 10 probabilities.
 """
@@ -46,8 +46,9 @@ class TransferModel(Question):
     variables = ("transfer_model", "base")
     hint_text = ["Freeze the base first (one attribute of the layer), then build a model that calls `base` on its "
                  "input and puts a new head on top: flatten, dropout, 10 probabilities.",
-                 "`base.trainable = False`; then `keras.Input(shape=(28, 28, 1))`, `x = base(inputs)` "
-                 "and the head layers on `x`, ending in `keras.Model(inputs, outputs)`."]
+                 "`base` is a layer like any other: call it on a `keras.Input` of the image shape, put the head's "
+                 "layers on its result and make a `keras.Model` from the input to the output (or list `base` first "
+                 "in a `keras.Sequential`). Set its `trainable` attribute before the model is compiled."]
     solution_text = ("base.trainable = False\n"
                      "inputs = keras.Input(shape=(28, 28, 1))\n"
                      "x = base(inputs)\n"
@@ -77,8 +78,8 @@ class ScratchModel(Question):
     variables = ("scratch_model", "transfer_model", "base")
     hint_text = ["The fair comparison is the same network that starts from random weights: build a new base with "
                  "`make_base()` and the same head.",
-                 "`keras.Sequential([keras.Input(shape=(28, 28, 1)), make_base(), keras.layers.Flatten(), "
-                 "keras.layers.Dropout(0.4), keras.layers.Dense(10, activation=\"softmax\")])`"]
+                 "Only the base is new; the head is the one of question 1, layer for layer. A `keras.Sequential` "
+                 "of the input, the fresh base and the head's three layers is the shortest way to write it."]
     solution_text = ("scratch_model = keras.Sequential([\n    keras.Input(shape=(28, 28, 1)),\n    make_base(),\n"
                      "    keras.layers.Flatten(),\n    keras.layers.Dropout(0.4),\n"
                      "    keras.layers.Dense(10, activation=\"softmax\"),\n])")

@@ -159,8 +159,8 @@ class LstmParameters(FunctionQuestion):
     hint_text = ["A simple recurrent layer has W_x (features × units), W_h (units × units) and b (units). An LSTM "
                  "computes several such vectors at every step, each with its own W_x, W_h and b: how many? (The "
                  "gates described above count them.)",
-                 "Three gates (forget, input, output) and the candidate: four sets of (features × units) + "
-                 "(units × units) + units."]
+                 "Count one set first, from the shapes in the first hint; then count the sets: the three gates "
+                 "(forget, input, output) and the candidate each have one."]
     solution_text = ("def lstm_parameters(features, units):\n"
                      "    one_set = features * units + units * units + units  # W_x, W_h and b of one gate\n"
                      "    return 4 * one_set  # forget, input and output gates, and the candidate")

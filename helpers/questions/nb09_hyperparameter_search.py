@@ -225,8 +225,9 @@ class RetrainedAccuracy(AccuracyQuestion):
     """The network rebuilt with the best hyperparameters and retrained reaches the floor on the test images."""
 
     variables = ("model", "best_hp", "x_test", "y_test")
-    hint_text = ["tuner.hypermodel.build(best_hp) builds a fresh, compiled network with the best hyperparameters; "
-                 "the cell after this one trains it.",
+    hint_text = ["The tuner keeps what builds its networks as `tuner.hypermodel`, which has a `build` method: given "
+                 "the best hyperparameters, `best_hp`, it makes a fresh, compiled network. The cell after this one "
+                 "trains it.",
                  "best_hp.values holds the winning values, if you prefer to build the network yourself."]
     solution_text = "model = tuner.hypermodel.build(best_hp)"
     advice = "Train the rebuilt network for the planned number of epochs before measuring it."

@@ -1,15 +1,19 @@
 """Checks of ``helpers.questions.nb03_fnn_mnist`` (03_fnn_mnist): every question gets its correct answer,
-known-wrong answers (incorrect, without giving the answer away) and the ``____`` blank (not attempted)."""
+known-wrong answers (incorrect, without giving the answer away) and the ``____`` blank (not attempted); its tables
+(``NEVER``, ``HINT_NEVER``, ``ANSWERS``: see ``tests/giveaways.py``) are at the end."""
 
 import numpy as np
 import pytest
 
+from checks.fakes import DIGITS, Broken, ModelLikeBroken, PredictRaises, Predicts, accuracy_floor_cases, compiled
+from checks.fakes import exploding, tf
 from giveaways import outcome
 from helpers import ____
 from helpers.run.state import set_mode
-from helpers.checks.question import CORRECT, INCORRECT, NOT_ATTEMPTED
+from helpers.checks.question import CORRECT, INCORRECT, NOT_ATTEMPTED, UNCHECKABLE
 from helpers.questions import nb03_fnn_mnist as fnn_mnist
 from helpers.questions.nb03_fnn_mnist import q1, q2, q3, q4, q5
+
 
 @pytest.fixture
 def quick(monkeypatch):
@@ -43,14 +47,6 @@ class FakeModel:
     def predict(self, x, verbose=0):
         assert verbose == 0
         return self.probabilities[: len(x)]
-
-
-def test_not_attempted_with_blanks_or_missing_variables():
-    for q in (q1, q2, q3, q4, q5):
-        assert outcome(q, **{v: ____ for v in q.variables}) == NOT_ATTEMPTED
-        assert outcome(q) == NOT_ATTEMPTED
-        assert q.hint_text and q.solution_text and q.variables
-    assert fnn_mnist.__all__ == ["q1", "q2", "q3", "q4", "q5"]
 
 
 # --- q1: one-hot labels ---------------------------------------------------------------------------------------------
@@ -185,6 +181,11 @@ def test_q4_untrained_keras_model_fails(keras, quick):
     assert outcome(q4, model=untrained, x_test=digits, y_test=Y) == INCORRECT
 
 
+def test_accuracy_floors(keras):
+    """The accuracy floor in quick and full mode (the same cases as 04 q4's)."""
+    accuracy_floor_cases(fnn_mnist.q4, 0.93, keras)
+
+
 # --- q5: L2 and dropout -------------------------------------------------------------------------------------------------
 def test_q5_correct(keras):
     assert outcome(q5, regularized_model=classifier(keras, hidden=(128, 128), l2=1e-4, dropout=0.5)) == CORRECT
@@ -237,3 +238,82 @@ def test_solution_texts_build_passing_models(keras):
     exec(q1.solution_text, {"keras": keras, "y_train": y, "y_val": y[:2], **namespace}, scope := {})  # noqa: S102
     assert outcome(q1, y_train_onehot=scope["y_train_onehot"], y_val_onehot=scope["y_val_onehot"], y_train=y,
                    y_val=y[:2]) == CORRECT
+
+
+# --- the tables -----------------------------------------------------------------------------------------------------
+NEVER = {
+    q1: ("to_categorical",), q2: ("softmax", "Dense(10", "Flatten()"),
+    q3: ("categorical_crossentropy", "CategoricalCrossentropy"), q4: ("model.fit",),
+    q5: ("l2(1e-4)", "Dropout(0.5)", "kernel_regularizer="),
+}
+
+#: 03's hints once spelled out q2's layer list (h1, h3), q4's training line (h3) and q5's layers (h3).
+HINT_NEVER = {
+    q1: ("to_categorical(y_train, 10)",),
+    q2: ("keras.Input(shape=(28, 28))", "keras.layers.Flatten()", "Dense(256, activation=\"relu\")",
+         "Dense(10, activation=\"softmax\")", "Dense(<units>"),
+    q3: ("loss=\"categorical_crossentropy\"",),
+    q4: ("model.fit(x_train, y_train_onehot", "validation_data=(x_val, y_val_onehot)"),
+    q5: ("kernel_regularizer=keras.regularizers.l2(", "kernel_regularizer=...", "Dropout(0.5)",
+         "Dense(128, activation=\"relu\""),
+}
+
+
+def fnn(K, hidden=(256,), dropout=0.2, l2=None):
+    L = K.layers
+    layers = [K.Input(shape=(28, 28)), L.Reshape((784,))]
+    for n in hidden:
+        layers += [L.Dense(n, kernel_regularizer=K.regularizers.l2(l2) if l2 else None), L.Activation("relu"),
+                   L.Dropout(dropout)]
+    return K.Sequential(layers + [L.Dense(10), L.Softmax()])
+
+
+def fnn_functional(K):
+    L = K.layers
+    inputs = K.Input(shape=(28, 28))
+    x = L.Dropout(0.2)(L.Dense(256, activation="relu")(L.Flatten()(inputs)))
+    return K.Model(inputs, L.Dense(10, activation="softmax")(x))
+
+
+ANSWERS = {
+    q1: [
+        ("raises", UNCHECKABLE, lambda K: dict(y_train_onehot=Broken(), y_val_onehot=np.eye(10)[DIGITS],
+                                              y_train=DIGITS, y_val=DIGITS)),
+        ("wrong type: lists", INCORRECT, lambda K: dict(y_train_onehot=np.eye(10)[DIGITS].tolist(),
+                                                        y_val_onehot=np.eye(10)[DIGITS], y_train=DIGITS, y_val=DIGITS)),
+        ("wrong type: None", INCORRECT, lambda K: dict(y_train_onehot=None, y_val_onehot=None,
+                                                       y_train=DIGITS, y_val=DIGITS)),
+        ("alternative: tf.one_hot tensors", CORRECT, lambda K: dict(y_train_onehot=tf().one_hot(DIGITS, 10),
+                                                                   y_val_onehot=tf().one_hot(DIGITS, 10),
+                                                                   y_train=DIGITS, y_val=DIGITS)),
+    ],
+    q2: [
+        ("raises", UNCHECKABLE, lambda K: dict(model=exploding(
+            K, K.layers.Flatten(), K.layers.Dense(256, activation="relu"), K.layers.Dropout(0.2),
+            K.layers.Dense(10, activation="softmax"), shape=(28, 28)))),
+        ("wrong type: None", INCORRECT, lambda K: dict(model=None)),
+        ("wrong type: a list of layers", INCORRECT, lambda K: dict(model=[K.layers.Flatten()])),
+        ("alternative: Reshape, Activation and Softmax layers", CORRECT, lambda K: dict(model=fnn(K))),
+        ("alternative: Functional", CORRECT, lambda K: dict(model=fnn_functional(K))),
+    ],
+    q3: [
+        ("raises", UNCHECKABLE, lambda K: dict(model=ModelLikeBroken())),
+        ("wrong type: None", INCORRECT, lambda K: dict(model=None)),
+        ("alternative: loss object, Adam object", CORRECT, lambda K: dict(model=compiled(
+            fnn(K), optimizer=K.optimizers.Adam(), loss=K.losses.CategoricalCrossentropy(), metrics=["accuracy"]))),
+    ],
+    q4: [
+        ("raises", UNCHECKABLE, lambda K: dict(model=PredictRaises(),
+                                              x_test=np.zeros((40, 28, 28)), y_test=DIGITS)),
+        ("wrong type: None", INCORRECT, lambda K: dict(model=None, x_test=np.zeros((40, 28, 28)), y_test=DIGITS)),
+        ("alternative: one-hot y_test", CORRECT, lambda K: dict(model=Predicts(np.eye(10)[DIGITS]),
+                                                               x_test=np.zeros((40, 28, 28)), y_test=np.eye(10)[DIGITS])),
+    ],
+    q5: [
+        ("raises", UNCHECKABLE, lambda K: dict(regularized_model=exploding(
+            K, *fnn(K, hidden=(128, 128), dropout=0.5, l2=1e-4).layers, shape=(28, 28)))),
+        ("wrong type: None", INCORRECT, lambda K: dict(regularized_model=None)),
+        ("alternative: Activation layers, rate 0.3", CORRECT,
+         lambda K: dict(regularized_model=fnn(K, hidden=(128, 128), dropout=0.3, l2=1e-3))),
+    ],
+}

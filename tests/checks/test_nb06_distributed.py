@@ -1,5 +1,7 @@
-"""Checks of notebook 06: its solutions are correct, known-wrong answers are not (without giving the answer away),
-blanks are "not attempted", and every solution text runs when pasted into its blank."""
+"""Checks of ``helpers.questions.nb06_distributed`` (06_distributed): its solutions are correct, known-wrong answers
+are not (without giving the answer away), and every solution text runs when pasted into its blank; the teaching text
+states what Keras does.  Its tables (``NEVER``, ``HINT_NEVER``, ``ANSWERS``: see ``tests/giveaways.py``) are at
+the end."""
 
 import math
 import types
@@ -8,14 +10,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import ____
-from helpers.checks.question import CORRECT, INCORRECT, NOT_ATTEMPTED
+from checks.fakes import DIGITS, Broken, ModelLikeBroken, PredictRaises, Predicts
+from giveaways import outcome
+from helpers.checks.question import CORRECT, INCORRECT, UNCHECKABLE
 from helpers.data.images import floor_for
 from helpers.run.state import set_mode
 from helpers.questions import nb06_distributed as n06
 from helpers.questions.nb06_distributed import q1, q2, q3, q4, q5
 
-QUESTIONS = [q1, q2, q3, q4, q5]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -38,26 +41,10 @@ def strategy(tf):
     return tf.distribute.MirroredStrategy(["/cpu:0"])  # one replica: same API, no device split in this process
 
 
-def outcome(q, **values):
-    result = q.evaluate(**values)
-    if result.outcome == INCORRECT:
-        assert q.solution_text.strip() not in result.message
-        for line in q.solution_text.splitlines():
-            assert len(line.strip()) < 25 or line.strip() not in result.message, line
-    return result.outcome
-
-
 def small_model(keras):
     L = keras.layers
     return keras.Sequential([keras.Input(shape=(28, 28, 1)), L.Conv2D(2, 3), L.Flatten(),
                              L.Dense(10, activation="softmax")])
-
-
-@pytest.mark.parametrize("q", QUESTIONS, ids=lambda q: q.title)
-def test_blanks_are_not_attempted_and_hints_exist(q):
-    assert outcome(q, **{v: ____ for v in q.variables}) == NOT_ATTEMPTED
-    assert outcome(q) == NOT_ATTEMPTED
-    assert q.hint_text and q.solution_text and q.variables
 
 
 def test_global_batch_and_learning_rate():
@@ -242,7 +229,7 @@ def _solution_cell(path, *markers):
 def test_the_model_is_notebook_04s_cnn_with_two_changes(keras):
     """06 says "the CNN of notebook 04, with two changes": every layer and setting the same, but synchronised batch
     normalisation and a float32 output layer."""
-    root = Path(__file__).resolve().parent.parent
+    root = ROOT
     namespace = {"keras": keras}
     keras.mixed_precision.set_global_policy("mixed_float16")  # where a float32 output layer differs
     try:
@@ -273,7 +260,7 @@ def test_the_teaching_text_states_what_keras_does(keras):
 
     import nbformat
 
-    nb = nbformat.read(Path(__file__).resolve().parent.parent / "solutions" / "06_distributed.ipynb", as_version=4)
+    nb = nbformat.read(ROOT / "solutions" / "06_distributed.ipynb", as_version=4)
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     defaults = inspect.signature(keras.callbacks.ReduceLROnPlateau).parameters
     assert f"`factor={defaults['factor'].default}` and `patience={defaults['patience'].default}`" in text
@@ -284,3 +271,149 @@ def test_the_teaching_text_states_what_keras_does(keras):
     assert "Goyal" in text and "Malladi" in text and "square-root rule" in text
     assert "LossScaleOptimizer" in key_points and "scale_loss" in text and "apply_gradients" in text
     assert "tensorboard --logdir" in text and "ssh -L 6006:localhost:6006" in text
+
+
+def test_replica_loss_names_the_call_that_raised_and_a_missing_return(tf, keras):
+    """A ``compute_loss`` that raises is named in the message, with its inputs; one that returns ``None`` is told so."""
+    loss_object = keras.losses.SparseCategoricalCrossentropy(reduction=None)
+
+    def swapped(labels, predictions):  # the arguments in the wrong order: Keras raises on the shapes
+        return tf.nn.compute_average_loss(loss_object(predictions, labels), global_batch_size=128)
+
+    raised = q4.evaluate(compute_loss=swapped, global_batch_size=128)
+    assert raised.outcome == UNCHECKABLE and "`compute_loss(labels, predictions)` on an array" in raised.message
+    assert isinstance(raised.error, ValueError), raised
+    forgot = q4.evaluate(compute_loss=lambda labels, predictions: None, global_batch_size=128)
+    assert forgot.outcome == INCORRECT and "`None`" in forgot.message and "return" in forgot.message, forgot
+    tensor = q4.evaluate(compute_loss=tf.constant(0.5), global_batch_size=128)  # a value, not the function
+    assert tensor.outcome == INCORRECT and "a TensorFlow tensor" in tensor.message, tensor
+    not_a_model = q2.evaluate(model=small_model, strategy=None, learning_rate=0.002)  # build_model, not called
+    assert not_a_model.outcome == INCORRECT and "`function`" in not_a_model.message, not_a_model
+
+
+# --- the tables -----------------------------------------------------------------------------------------------------
+NEVER = {
+    q1: ("** 0.5", "sqrt", "square root", "√", "batch_size * strategy"),
+    q2: ("sparse_categorical_crossentropy", "Adam(scaled_learning_rate)", "with strategy.scope()", "build_model()"),
+    q3: ("save_best_only=True", "factor=0.5", "patience=2", "BackupAndRestore(", "monitor=\"val_accuracy\""),
+    q4: ("compute_average_loss", "reduce_sum", "/ global_batch_size"),
+    q5: ("model.fit(", "batch_size=global_batch_size"),
+}
+
+#: 06's hints once spelled out q2's lines (h1: the scope, h2: the optimizer) and q4's call (h2).
+HINT_NEVER = {
+    q1: ("batch_size * strategy.num_replicas_in_sync", "** 0.5", "learning_rate * strategy"),
+    q2: ("with strategy.scope():", "model = build_model()", "Adam(scaled_learning_rate)",
+         "loss=\"sparse_categorical_crossentropy\""),
+    q3: ("BackupAndRestore(run_dir", "save_best_only=True", "factor=0.5", "patience=2", "run_dir / \""),
+    q4: ("compute_average_loss(per_example_loss", "global_batch_size=global_batch_size",
+         "loss_object(labels, predictions)"),
+    q5: ("model.fit(x_train", "batch_size=global_batch_size"),
+}
+
+
+def one_replica():
+    """The real strategy of this process: one replica (the same API as on several devices)."""
+    from helpers.distribute import tensorflow
+
+    return tensorflow().distribute.MirroredStrategy(["/cpu:0"])
+
+
+class _StrategyGone:
+    """A strategy whose cluster is gone (a worker of a multi-worker job died): asking it anything fails."""
+
+    @property
+    def num_replicas_in_sync(self):
+        raise RuntimeError("worker 1 of the cluster is unavailable: Socket closed")
+
+
+def _scaled(**values):
+    """q1's values on two replicas, batch 64 and rate 0.002, with ``values`` changed."""
+    two = types.SimpleNamespace(num_replicas_in_sync=2)
+    return dict(dict(global_batch_size=128, scaled_learning_rate=0.002 * math.sqrt(2), batch_size=64,
+                     learning_rate=0.002, strategy=two), **values)
+
+
+def _functional_in_scope(K):
+    strategy = one_replica()
+    L = K.layers
+    with strategy.scope():
+        inputs = K.Input(shape=(28, 28, 1))
+        model = K.Model(inputs, L.Dense(10, activation="softmax")(L.Flatten()(L.Conv2D(2, 3)(inputs))))
+        model.compile(optimizer=K.optimizers.Adam(0.002), loss=K.losses.SparseCategoricalCrossentropy(),
+                      metrics=["accuracy", "sparse_top_k_categorical_accuracy"])
+    return dict(model=model, strategy=strategy, learning_rate=0.002)
+
+
+def _callbacks(K, run_dir, as_text=False, container=list, extra=()):
+    """The four callbacks of q3 in ``run_dir`` (paths as strings with ``as_text``), in ``container``."""
+    cb = K.callbacks
+
+    def where(name):
+        return f"{run_dir}/{name}" if as_text else run_dir / name
+
+    return container([cb.BackupAndRestore(where("backup")),
+                      cb.ModelCheckpoint(where("best.keras"), monitor="val_accuracy", save_best_only=True),
+                      cb.TensorBoard(where("logs")), cb.ReduceLROnPlateau(factor=0.5, patience=2), *extra])
+
+
+def _replica_losses(K):
+    """``(tf, per-example loss object)`` as the notebook's custom loop has them."""
+    from helpers.distribute import tensorflow
+
+    return tensorflow(), K.losses.SparseCategoricalCrossentropy(reduction=None)
+
+
+def _swapped_arguments(K):
+    tf, loss_object = _replica_losses(K)
+    return dict(compute_loss=lambda labels, predictions: tf.nn.compute_average_loss(
+        loss_object(predictions, labels), global_batch_size=128), global_batch_size=128)
+
+
+def _summed_by_hand(K):
+    tf, loss_object = _replica_losses(K)
+    return dict(compute_loss=lambda labels, predictions: tf.reduce_sum(loss_object(labels, predictions)) / 128,
+                global_batch_size=128)
+
+
+ANSWERS = {
+    q1: [
+        ("raises", UNCHECKABLE, lambda K: _scaled(strategy=_StrategyGone())),
+        ("wrong type: None", INCORRECT, lambda K: _scaled(global_batch_size=None)),
+        ("wrong type: a list", INCORRECT, lambda K: _scaled(scaled_learning_rate=[0.002 * math.sqrt(2)])),
+        ("alternative: math.sqrt, NumPy integers", CORRECT,
+         lambda K: _scaled(global_batch_size=np.int64(64) * 2, batch_size=np.int64(64))),
+    ],
+    q2: [
+        ("raises", UNCHECKABLE, lambda K: dict(model=ModelLikeBroken(), strategy=one_replica(), learning_rate=0.002)),
+        ("wrong type: None", INCORRECT, lambda K: dict(model=None, strategy=one_replica(), learning_rate=0.002)),
+        ("wrong type: the function that builds the model", INCORRECT,
+         lambda K: dict(model=lambda: small_model(K), strategy=one_replica(), learning_rate=0.002)),
+        ("alternative: Functional, a loss object, one more metric", CORRECT, _functional_in_scope),
+    ],
+    q3: [
+        ("raises", UNCHECKABLE, lambda K: dict(callbacks=_callbacks(K, Path("run").resolve()), run_dir=Broken())),
+        ("wrong type: one callback, not a list", INCORRECT,
+         lambda K: dict(callbacks=_callbacks(K, Path("run").resolve())[0], run_dir=Path("run").resolve())),
+        ("wrong type: None", INCORRECT, lambda K: dict(callbacks=None, run_dir=Path("run").resolve())),
+        ("alternative: a tuple, paths as strings, one more callback", CORRECT, lambda K: dict(
+            callbacks=_callbacks(K, Path("run").resolve(), as_text=True, container=tuple,
+                                 extra=[K.callbacks.EarlyStopping(patience=4)]), run_dir=str(Path("run").resolve()))),
+    ],
+    q4: [
+        ("raises", UNCHECKABLE, _swapped_arguments),
+        ("wrong type: returns None", INCORRECT,
+         lambda K: dict(compute_loss=lambda labels, predictions: None, global_batch_size=128)),
+        ("wrong type: a loss value, not the function", INCORRECT,
+         lambda K: dict(compute_loss=_replica_losses(K)[0].constant(0.5), global_batch_size=128)),
+        ("alternative: the sum divided by hand", CORRECT, _summed_by_hand),
+    ],
+    q5: [
+        ("raises", UNCHECKABLE, lambda K: dict(model=PredictRaises(), x_test=np.zeros((40, 28, 28, 1)), y_test=DIGITS)),
+        ("wrong type: the path of the best model", INCORRECT,
+         lambda K: dict(model="run/best.keras", x_test=np.zeros((40, 28, 28, 1)), y_test=DIGITS)),
+        ("alternative: one-hot y_test", CORRECT, lambda K: dict(model=Predicts(np.eye(10)[DIGITS]),
+                                                               x_test=np.zeros((40, 28, 28, 1)),
+                                                               y_test=np.eye(10)[DIGITS])),
+    ],
+}

@@ -1,230 +1,27 @@
-"""Checks of 08 (sequences) and 09 (hyperparameter search): for every question its solution, right answers
-written another way (correct), known wrong answers (incorrect, with a reason that gives nothing away: see
-``giveaways.NEVER``), learner code that raises (uncheckable) and wrong types (incorrect).
+"""Checks of ``helpers.questions.nb09_hyperparameter_search`` (09_hyperparameter_search): for every question its
+solution, right answers written another way (correct), known wrong answers (incorrect, with a reason that gives
+nothing away: see ``NEVER``), learner code that raises (uncheckable) and wrong types (incorrect).  Its tables
+(``NEVER``, ``HINT_NEVER``, ``ANSWERS``: see ``tests/giveaways.py``) are at the end.
 
-The 09 searches here are tiny (2 trials of 1 epoch on a few hundred synthetic images) and run in this process.
+The searches here are tiny (2 trials of 1 epoch on a few hundred synthetic images) and run in this process.
 """
+
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from giveaways import outcome
-from helpers.checks.question import CORRECT, INCORRECT, NOT_ATTEMPTED, UNCHECKABLE
+from checks.fakes import Broken, boom, labels_with_accuracy, solution_namespace
+from giveaways import outcome, slow
+from helpers.checks.question import CORRECT, INCORRECT, UNCHECKABLE
 from helpers.data.images import floor_for
-from helpers.questions import nb08_sequences as n08
 from helpers.questions import nb09_hyperparameter_search as n09
 from helpers.run import state
-from helpers.run.setup import Run
-
-
-@pytest.fixture(scope="module")
-def K(keras):
-    return keras
 
 
 @pytest.fixture(autouse=True)
 def quick_mode():
     state.set_mode(True)
-
-
-def solution_namespace(K, question, **extra):
-    """The names a question's solution text defines, run as the learner would paste it."""
-    import keras_tuner
-
-    namespace = {"np": np, "keras": K, "kt": keras_tuner, **extra}
-    exec(question.solution_text, namespace)  # noqa: S102 – the kit's own solution text
-    return namespace
-
-
-def boom(*args, **kwargs):
-    raise IndexError("index 28 is out of bounds for axis 0 with size 28")
-
-
-def exploding(K, *layers, shape):
-    """A model whose structure is right but whose call fails, like a learner layer with a shape bug."""
-
-    class Explode(K.layers.Layer):
-        def compute_output_shape(self, input_shape):
-            return input_shape
-
-        def call(self, x):
-            raise ValueError("Dimensions must be equal, but are 128 and 10")
-
-    return K.Sequential([K.Input(shape=shape), *layers, Explode()])
-
-
-# --- 08 q1: the last hidden state by hand -------------------------------------------------------------------------
-def _states(sequence, W_x, W_h, b, step=lambda z: np.tanh(z), start=None, transpose=False):
-    h = np.zeros(W_h.shape[0]) if start is None else start(W_h.shape[0])
-    out = []
-    for x_t in sequence:
-        h = step(x_t @ W_x + (W_h @ h if transpose else h @ W_h) + b)
-        out.append(h)
-    return np.array(out)
-
-
-def _last_by_index(sequence, W_x, W_h, b):
-    h = np.zeros(len(b))
-    for t in range(len(sequence)):
-        h = np.tanh(np.dot(sequence[t], W_x) + np.dot(h, W_h) + b)
-    return h
-
-
-@pytest.mark.parametrize("answer", [
-    lambda s, W_x, W_h, b: _states(s, W_x, W_h, b)[-1],
-    _last_by_index,
-    lambda s, W_x, W_h, b: _states(s, W_x, W_h, b)[-1].astype("float32"),
-], ids=["states then last", "index loop with np.dot", "float32 result"])
-def test_08_q1_right_answers(answer, K):
-    assert outcome(n08.q1, last_hidden_state=solution_namespace(K, n08.q1)["last_hidden_state"]) == CORRECT
-    assert outcome(n08.q1, last_hidden_state=answer) == CORRECT
-
-
-@pytest.mark.parametrize("answer, says", [
-    (lambda s, W_x, W_h, b: _states(s, W_x, W_h, b), "one state per step"),
-    (lambda s, W_x, W_h, b: np.tanh(s[-1] @ W_x + b), "last row only"),
-    (lambda s, W_x, W_h, b: _states(s, W_x, W_h, b, step=lambda z: np.maximum(z, 0))[-1], "tanh"),
-    (lambda s, W_x, W_h, b: _states(s, W_x, W_h, b, transpose=True)[-1], "Rows are samples"),
-    (lambda s, W_x, W_h, b: _states(s, W_x, W_h, b)[0], "after the first row"),
-    (lambda s, W_x, W_h, b: _states(s, W_x, W_h, b, start=np.ones)[-1], "state of zeros"),
-], ids=["every state", "no recurrence", "relu", "W_h on the left", "first state", "starts at ones"])
-def test_08_q1_wrong_answers(answer, says):
-    result = n08.q1.evaluate(last_hidden_state=answer)
-    assert result.outcome == INCORRECT and says in result.message, result.message
-    assert outcome(n08.q1, last_hidden_state=answer) == INCORRECT
-
-
-def test_08_q1_raises_and_wrong_types():
-    import tensorflow as tf
-
-    assert outcome(n08.q1, last_hidden_state=boom) == UNCHECKABLE
-    assert outcome(n08.q1, last_hidden_state=lambda s, W_x, W_h, b: None) == INCORRECT
-    assert outcome(n08.q1, last_hidden_state=lambda s, W_x, W_h, b: list(_states(s, W_x, W_h, b)[-1])) == INCORRECT
-    as_tensor = lambda s, W_x, W_h, b: tf.constant(_states(s, W_x, W_h, b)[-1])  # noqa: E731
-    assert outcome(n08.q1, last_hidden_state=as_tensor) == INCORRECT
-    assert outcome(n08.q1, last_hidden_state=np.zeros(4)) == INCORRECT  # not a function
-
-
-# --- 08 q2: the recurrent model -----------------------------------------------------------------------------------
-def rnn(K, *middle, head=None, shape=(28, 28), rescale=True):
-    L = K.layers
-    head = head if head is not None else [L.Dense(10, activation="softmax")]
-    return K.Sequential([K.Input(shape=shape), *([L.Rescaling(1 / 255)] if rescale else []), *middle, *head])
-
-
-def functional_gru(K):
-    L = K.layers
-    inputs = K.Input(shape=(28, 28))
-    x = L.GRU(32)(L.Rescaling(1 / 255)(inputs))
-    return K.Model(inputs, L.Softmax()(L.Dense(10)(x)))
-
-
-@pytest.mark.parametrize("build", [
-    lambda K: solution_namespace(K, n08.q2)["model"],
-    lambda K: rnn(K, K.layers.GRU(32)),
-    functional_gru,
-    lambda K: rnn(K, K.layers.Bidirectional(K.layers.LSTM(16))),
-    lambda K: rnn(K, K.layers.LSTM(16, return_sequences=True), K.layers.LSTM(16)),
-    lambda K: rnn(K, K.layers.LSTM(16), head=[K.layers.Dense(10), K.layers.Activation("softmax")]),
-], ids=["solution", "GRU", "Functional GRU + Softmax", "Bidirectional", "stacked", "Dense + Activation"])
-def test_08_q2_right_answers(K, build):
-    assert outcome(n08.q2, model=build(K)) == CORRECT
-
-
-@pytest.mark.parametrize("build, says", [
-    (lambda K: rnn(K, K.layers.LSTM(16), rescale=False), "Rescaling"),
-    (lambda K: rnn(K, K.layers.SimpleRNN(16)), "SimpleRNN"),
-    (lambda K: rnn(K, K.layers.Flatten(), K.layers.Dense(32, activation="relu")), "recurrent layer"),
-    (lambda K: rnn(K, K.layers.LSTM(16, return_sequences=True)), "one row per time step"),
-    (lambda K: rnn(K, K.layers.Reshape((784, 1)), K.layers.LSTM(4), shape=(784,)), "28 time steps"),
-    (lambda K: rnn(K, K.layers.LSTM(16), head=[K.layers.Dense(10, activation="sigmoid")]), "add up to 1"),
-    (lambda K: rnn(K, K.layers.LSTM(16), head=[K.layers.Dense(1, activation="sigmoid")]), "10 class"),
-], ids=["no Rescaling", "SimpleRNN", "no recurrent layer", "return_sequences on the last", "pixel by pixel",
-        "sigmoid output", "one output unit"])
-def test_08_q2_wrong_answers(K, build, says):
-    model = build(K)
-    result = n08.q2.evaluate(model=model)
-    assert result.outcome == INCORRECT and says in result.message, result.message
-    assert outcome(n08.q2, model=model) == INCORRECT
-
-
-def test_08_q2_raises_and_wrong_types(K):
-    broken = exploding(K, K.layers.Rescaling(1 / 255), K.layers.LSTM(8), K.layers.Dense(10, activation="softmax"),
-                       shape=(28, 28))
-    assert outcome(n08.q2, model=broken) == UNCHECKABLE
-    assert outcome(n08.q2, model=None) == INCORRECT
-    assert outcome(n08.q2, model=[K.layers.LSTM(8)]) == INCORRECT
-
-
-# --- 08 q3: an LSTM's parameters -------------------------------------------------------------------------------------
-def test_08_q3_right_answers_agree_with_keras(K):
-    solution = solution_namespace(K, n08.q3)["lstm_parameters"]
-    assert outcome(n08.q3, lstm_parameters=solution) == CORRECT
-    closed_form = lambda features, units: 4 * units * (features + units + 1)  # noqa: E731
-    assert outcome(n08.q3, lstm_parameters=closed_form) == CORRECT
-    assert outcome(n08.q3, lstm_parameters=lambda f, u: float(closed_form(f, u))) == CORRECT
-    for features, units in ((28, 128), (3, 10)):  # the solution is Keras' own count
-        layer = K.layers.LSTM(units)
-        layer.build((None, 5, features))
-        assert solution(features, units) == layer.count_params()
-
-
-@pytest.mark.parametrize("answer, says", [
-    (lambda f, u: f * u + u * u + u, "one set of weights"),
-    (lambda f, u: 4 * (f * u + u * u), "biases are missing"),
-    (lambda f, u: 4 * (f * u + u), "recurrent weights are missing"),
-    (lambda f, u: 3 * (f * u + u * u + 2 * u), "not right"),  # Keras' GRU
-], ids=["SimpleRNN's count", "no biases", "no recurrent weights", "GRU's count"])
-def test_08_q3_wrong_answers(answer, says):
-    result = n08.q3.evaluate(lstm_parameters=answer)
-    assert result.outcome == INCORRECT and says in result.message, result.message
-    assert outcome(n08.q3, lstm_parameters=answer) == INCORRECT
-
-
-def test_08_q3_raises_and_wrong_types():
-    assert outcome(n08.q3, lstm_parameters=boom) == UNCHECKABLE
-    assert outcome(n08.q3, lstm_parameters=lambda f, u: None) == INCORRECT
-    assert outcome(n08.q3, lstm_parameters=80384) == INCORRECT  # a number, not a function
-
-
-# --- 08 q4 and 09 q4: accuracy floors ------------------------------------------------------------------------------
-class Predicts:
-    def __init__(self, labels):
-        self.labels = np.asarray(labels)
-
-    def predict(self, x, verbose=0):
-        return np.eye(10)[self.labels[: len(x)]]
-
-
-def labels_with_accuracy(accuracy, n=1000):
-    y = np.arange(n) % 10
-    predicted = y.copy()
-    predicted[: round(n * (1 - accuracy))] += 1
-    return y, predicted % 10
-
-
-@pytest.mark.parametrize("dataset", ["mnist", "fashion"])
-@pytest.mark.parametrize("quick", [True, False], ids=["quick", "full"])
-def test_08_q4_floor_per_dataset_and_mode(dataset, quick):
-    state.set_mode(quick)
-    state.activate(Run(quick=quick, seed=1, interactive=True, params={"dataset": dataset}))
-    floor = floor_for("08_sequences", dataset, quick)
-    x = np.zeros((1000, 28, 28))
-    for accuracy, expected in ((floor + 0.002, CORRECT), (floor - 0.01, INCORRECT)):
-        y, predicted = labels_with_accuracy(accuracy)
-        assert outcome(n08.q4, model=Predicts(predicted), x_test=x, y_test=y) == expected, (accuracy, floor)
-    assert floor_for("08_sequences", "fashion", True) < floor_for("08_sequences", "mnist", True)
-
-
-def test_08_q4_raises_and_wrong_types():
-    class Raises:
-        def predict(self, x, verbose=0):
-            raise ValueError("Input 0 of layer \"lstm\" is incompatible with the layer: expected ndim=3, found ndim=4")
-
-    y = np.arange(40) % 10
-    assert outcome(n08.q4, model=Raises(), x_test=np.zeros((40, 28, 28, 1)), y_test=y) == UNCHECKABLE
-    assert outcome(n08.q4, model="lstm.keras", x_test=np.zeros((40, 28, 28)), y_test=y) == INCORRECT
-    assert outcome(n08.q4, model=Predicts(y), x_test=np.zeros((40, 28, 28)), y_test=np.eye(10)[y]) == CORRECT
 
 
 # --- 09 q1: the search space ----------------------------------------------------------------------------------------
@@ -471,9 +268,82 @@ def test_09_q4_wrong_network_and_types(K):
     assert outcome(n09.q4, model=model, best_hp=best_hp, x_test=x, y_test=y) == UNCHECKABLE
 
 
-def test_every_question_of_08_and_09_is_not_attempted_with_its_blank():
-    from helpers import ____
+# --- the tables -----------------------------------------------------------------------------------------------------
+NEVER = {
+    n09.q1: ("sampling=\"log\"", "hp.Int(", "hp.Float(", "hp.Choice("),
+    n09.q2: ("RandomSearch(", "directory=tuner_dir", "objective=\"val_accuracy\""),
+    n09.q3: ("x_val, y_val", "validation_data=("), n09.q4: ("hypermodel.build", "build_model(best_hp)"),
+}
 
-    for question in (n08.q1, n08.q2, n08.q3, n08.q4, n09.q1, n09.q2, n09.q3, n09.q4):
-        assert question.evaluate(**{v: ____ for v in question.variables}).outcome == NOT_ATTEMPTED
-        assert question.evaluate().outcome == NOT_ATTEMPTED
+#: 09 q4's first hint once was its solution line.
+HINT_NEVER = {
+    n09.q1: ("hp.Int(\"units\"", "hp.Float(\"learning_rate\"", "sampling=\"log\""),
+    n09.q2: ("kt.RandomSearch(build_model", "directory=tuner_dir", "objective=\"val_accuracy\""),
+    n09.q3: ("x_val, y_val", "= x_val"),
+    n09.q4: ("tuner.hypermodel.build(best_hp)", "hypermodel.build(", "build_model(best_hp)"),
+}
+
+
+def _raising_build_model(hp):
+    hp.Int("units", 32, 512, step=32)
+    raise ValueError("Could not interpret optimizer identifier: 0.001")
+
+
+def _tuner(K, **values):
+    """q2's values: a tuner made in ``tuner/`` of the working folder, with ``values`` changed."""
+    tuner, build_model = tuner_of(K, str(Path("tuner").resolve() / "fnn"), **values.pop("tuner_kwargs", {}))
+    return dict(dict(tuner=tuner, build_model=build_model, max_trials=2, tuner_dir=str(Path("tuner").resolve())),
+                **values)
+
+
+def _small_splits():
+    return {"train": synthetic(400, 0.5, 1), "val": synthetic(200, 0.5, 2), "test": synthetic(300, 2.0, 3)}
+
+
+@slow
+def _searched_on_a_split_of_the_training_data(K):
+    splits = _small_splits()
+    return q3_values(searched(K, Path("search").resolve(), splits, validation_split=0.25), splits)
+
+
+@slow
+def _best_model_fed_flat_images(K):
+    values = _searched_on_a_split_of_the_training_data(K)
+    return dict(values, x_val=values["x_val"].reshape(len(values["x_val"]), -1))  # (n, 784): predict fails
+
+
+def _retrained(K, units=96, accuracy=0.99, predict=None):
+    model, y = retrained(K, units, accuracy)
+    if predict:
+        model.predict = predict
+    return dict(model=model, best_hp=best_hp_with(96), x_test=np.zeros((1000, 28, 28)), y_test=y)
+
+
+ANSWERS = {
+    n09.q1: [
+        ("raises", UNCHECKABLE, lambda K: dict(build_model=_raising_build_model)),
+        ("wrong type: None", INCORRECT, lambda K: dict(build_model=None)),
+        ("wrong type: a model, not the function", INCORRECT, lambda K: dict(
+            build_model=solution_namespace(K, n09.q1)["build_model"](__import__("keras_tuner").HyperParameters()))),
+        ("alternative: Functional, dropout by Choice", CORRECT, lambda K: dict(build_model=fnn_builder(
+            K, dropout=lambda hp: hp.Choice("dropout", [0.0, 0.2, 0.4]), functional=True))),
+    ],
+    n09.q2: [
+        ("raises", UNCHECKABLE, lambda K: _tuner(K, tuner_dir=Broken())),
+        ("wrong type: None", INCORRECT, lambda K: _tuner(K, tuner=None)),
+        ("wrong type: the tuner's name", INCORRECT, lambda K: _tuner(K, tuner="RandomSearch")),
+        ("alternative: a kt.Objective", CORRECT, lambda K: _tuner(K, tuner_kwargs=dict(
+            objective=__import__("keras_tuner").Objective("val_accuracy", direction="max")))),
+    ],
+    n09.q3: [
+        ("raises", UNCHECKABLE, _best_model_fed_flat_images),
+        ("wrong type: None", INCORRECT, lambda K: dict(q3_values(None, _small_splits()))),
+        ("alternative: validation_split instead of the validation set", CORRECT,
+         _searched_on_a_split_of_the_training_data),
+    ],
+    n09.q4: [
+        ("raises", UNCHECKABLE, lambda K: _retrained(K, predict=boom)),
+        ("wrong type: None", INCORRECT, lambda K: dict(_retrained(K), model=None)),
+        ("alternative: build_model(best_hp) instead of the tuner's hypermodel", CORRECT, lambda K: _retrained(K)),
+    ],
+}
