@@ -540,32 +540,6 @@ def test_cnn_exercise_runs_to_the_end_in_jupyterlab(browser, lab, shots):
 
 # -- lectures, as an instructor shows them -------------------------------------------------------------------------
 
-#: TEMPORARY, for the lead: slides of L2, L3 and L5 that do not fit yet (their notebooks were being edited by
-#: others when the deck's type grew to TEXT_PX). ``{lecture: {slide title: what is wrong}}``; a lecture listed
-#: here xfails while exactly these slides fail, and fails when one of them is fixed (delete its entry) or another
-#: slide fails. Delete this dict once the lectures are split; nothing else refers to it.
-KNOWN_UNFIT_SLIDES = {
-    "L2_learning": {
-        "Losses": "the '### By hand' fragment and its code run below the slide: make cell c495d433 a subslide",
-        "Checking the losses against Keras": "the closing fragment runs below the slide and under the arrows: "
-                                             "make cell dc7b1acb a subslide",
-    },
-    "L3_backpropagation": {
-        "Sigmoid vs. ReLU in a deep network": "the second code cell runs below the slide: make cell 6b48a996 a "
-                                              "subslide",
-    },
-    "L5_overfitting": {
-        "n_small = 1000 epochs = run.pick(quick=1": "two code cells run below the slide: make cell ef56c31e "
-                                                    "(def train) a subslide",
-        'print(f"{model.count_params():,} paramet': "figure, counts and 'Reading the curves' run below the slide: "
-                                                   "make cell b355344c a subslide",
-        "def deep_sigmoid(batch_norm): layers = [": "the figure fragment runs below the slide: make cell 1e0da9b0 a "
-                                                   "subslide",
-        "max_turn = 0.08 # largest rotation, as a": "the closing text runs below the slide and under the arrows: "
-                                                    "make cell 98da74e1 a subslide",
-    },
-}
-
 _SLIDE_REPORT = r"""async (limits) => {
   const R = window.Reveal, cfg = R.getConfig(), report = [];
   R.configure({transition: 'none', backgroundTransition: 'none'});
@@ -611,6 +585,10 @@ _SLIDE_REPORT = r"""async (limits) => {
         if (r.width === 0 || r.height === 0 || st.visibility === 'hidden') continue;
         if (!inside(r, box) && !el.closest(MATH))
           problems.push(`runs off the slide (to ${Math.round((r.bottom - box.top) / scale)} px down): ${label(el)}`);
+        // a formula as a whole (the glyph boxes inside it are left out above): a display too wide for the slide
+        if (el.matches('.MathJax_CHTML, .MathJax_Display') && !inside(r, box))
+          problems.push(`formula runs off the slide (to ${Math.round((r.right - box.left) / scale)} px across, ` +
+                        `${Math.round((r.bottom - box.top) / scale)} px down): ${label(el)}`);
         if (el.matches('img, svg, canvas, video, .MathJax_CHTML, .MathJax_Display') ||
             (el !== root && st.backgroundColor.replace(/\s/g, '') !== 'rgba(0,0,0,0)')) ink.push([r, label(el)]);
         if (el.closest(MATH)) continue;
@@ -646,8 +624,8 @@ def decks(tmp_path_factory):
 def test_offline_deck(browser, decks, shots, lecture):
     """Every slide at 1280x720, measured in Chromium after MathJax has typeset it: body text >= 28 px and code
     and output >= 22 px (computed style of every text node's element, tables included; a formula counts at its
-    base size), no element outside the slide or clipped inside its box, nothing a viewer sees under reveal's
-    navigation arrows, no test marker or prompt, speaker notes on every slide."""
+    base size), no element outside the slide or clipped inside its box (a formula counted as a whole), nothing a
+    viewer sees under reveal's navigation arrows, no test marker or prompt, speaker notes on every slide."""
     from helpers.tools.slides import slide_count
 
     page = browser.new_page(viewport={"width": 1280, "height": 720})
@@ -675,15 +653,8 @@ def test_offline_deck(browser, decks, shots, lecture):
     assert not silent, "slides without speaker notes:\n" + "\n".join(silent)
     problems.assert_none()
     page.close()
-    bad = {r["title"]: f"slide {r['h']}.{r['v']} {r['title']!r}: {'; '.join(r['problems'][:4])}"
-           for r in report if r["problems"]}
-    known = KNOWN_UNFIT_SLIDES.get(lecture.stem, {})
-    fixed = sorted(set(known) - set(bad))
-    assert not fixed, f"{lecture.stem}: these slides fit now, delete them from KNOWN_UNFIT_SLIDES: {fixed}"
-    new = [line for title, line in bad.items() if title not in known]
-    assert not new, "slides that do not fit or show test markers:\n" + "\n".join(new)
-    if known:
-        pytest.xfail(f"{len(known)} known slides do not fit yet (KNOWN_UNFIT_SLIDES): " + "; ".join(bad.values()))
+    bad = [f"slide {r['h']}.{r['v']} {r['title']!r}: {'; '.join(r['problems'][:4])}" for r in report if r["problems"]]
+    assert not bad, "slides that do not fit or show test markers:\n" + "\n".join(bad)
 
 
 # -- live slides (RISE) --------------------------------------------------------------------------------------------

@@ -17,9 +17,6 @@ from helpers.tools import slides
 ROOT = Path(__file__).resolve().parent.parent
 LECTURES = sorted((ROOT / "notebooks").glob("*.ipynb"))
 TYPES = {"slide", "subslide", "fragment", "skip", "notes", "-"}
-#: TEMPORARY, for the lead: lectures that were being edited by others when the RISE settings gained the overlay
-#: that loads notebooks/rise.js. Give each ``nb.metadata["rise"] = slides.RISE_SETTINGS`` and delete this set.
-KNOWN_WITHOUT_RISE_SETTINGS = {"L2_learning", "L3_backpropagation", "L5_overfitting"}
 
 
 def ids(p):
@@ -240,11 +237,7 @@ def test_live_slides_load_the_workshop_rise_files(path):
     """RISE loads notebooks/rise.css by itself; the lectures' ``rise.overlay`` loads notebooks/rise.js beside it."""
     assert (path.parent / "rise.css").is_file() and (path.parent / "rise.js").is_file()
     rise = nbformat.read(path, as_version=4).metadata.get("rise", {})
-    if path.stem in KNOWN_WITHOUT_RISE_SETTINGS and rise != slides.RISE_SETTINGS:
-        pytest.xfail(f"{path.stem} lacks slides.RISE_SETTINGS (KNOWN_WITHOUT_RISE_SETTINGS in this file)")
-    assert path.stem not in KNOWN_WITHOUT_RISE_SETTINGS, \
-        f"{path.stem} has the RISE settings now: delete it from KNOWN_WITHOUT_RISE_SETTINGS"
-    assert rise == slides.RISE_SETTINGS
+    assert rise == slides.RISE_SETTINGS, f"Fix: nb.metadata['rise'] = helpers.tools.slides.RISE_SETTINGS in {path.name}"
 
 
 def test_rise_files_target_what_the_overlay_and_rise_css_name():
