@@ -73,6 +73,7 @@ class Sampler(threading.Thread):
     def __init__(self):
         super().__init__(daemon=True)
         self.pids, self.peaks, self.last, self.samples = {}, {}, {}, 0
+        self.room_peak = {"pss": 0, "private": 0}  # all learners' memory at one moment, the largest seen
         self.lock, self.done = threading.Lock(), threading.Event()
 
     def watch(self, learner, role, pid):
@@ -102,6 +103,8 @@ class Sampler(threading.Thread):
             peak = self.peaks.setdefault((learner, "both"), dict.fromkeys(total, 0))
             for key, value in total.items():
                 peak[key] = max(peak[key], value)
+        for key in self.room_peak:
+            self.room_peak[key] = max(self.room_peak[key], sum(t[key] for t in totals.values()))
         self.samples += 1
 
     def run(self):
@@ -223,7 +226,8 @@ def measure_room(n, keys, threads, workdir):
         record["kernel_peak_threads"] = sampler.peaks.get((i, "kernel"), {}).get("threads", 0)
         record["cpu_seconds"] = round(record["kernel_cpu_seconds"] + record["server_cpu_seconds"], 2)
     return {"learners": n, "notebooks": keys, "threads_per_kernel": threads, "servers_started_seconds": server_seconds,
-            "samples": sampler.samples, "per_learner": learners, "summary": summarise(learners)}
+            "samples": sampler.samples, "per_learner": learners, "summary": summarise(learners),
+            "room_peak_pss_mib": round(sampler.room_peak["pss"]), "room_peak_private_mib": round(sampler.room_peak["private"])}
 
 
 def summarise(learners):

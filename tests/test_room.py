@@ -62,6 +62,9 @@ def test_tiny_room_benchmark_reports_every_number_and_leaves_the_docs_alone(tmp_
     assert 100 < learner["kernel_peak_private_mib"] <= learner["kernel_peak_pss_mib"] <= learner["kernel_peak_rss_mib"]
     assert 0 < learner["server_peak_pss_mib"] <= learner["server_peak_rss_mib"]
     assert learner["learner_peak_pss_mib"] <= learner["kernel_peak_pss_mib"] + learner["server_peak_pss_mib"]
+    # the room's peak is the largest sum at one moment: with one learner, that learner's own peak (±1 for rounding)
+    assert abs(room["room_peak_pss_mib"] - learner["learner_peak_pss_mib"]) <= 1
+    assert 0 < room["room_peak_private_mib"] <= room["room_peak_pss_mib"]
     assert learner["kernel_peak_threads"] > 1
     t = res["threads"]
     assert t["default"]["threads_per_kernel"] == 0 and t["sized"]["threads_per_kernel"] == machine["cpus"]
