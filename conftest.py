@@ -5,8 +5,8 @@
 * ``WORKSHOP_QUICK`` defaults to quick mode on a machine without a GPU and to
   full mode with one; set it explicitly to choose.
 * ``WORKSHOP_THREADS``: under ``pytest -n N`` every TensorFlow process the suite starts (a worker, a kernel, a
-  script) gets ``CPUs // N`` threads (at least 1), as the instructor guide sizes a room: two workers on two cores
-  each running a 2-thread TensorFlow kept four busy threads on two cores (measured: two 04 runs at once took
+  script) gets ``CPUs // N`` threads (at least 1), as the instructor guide sizes a room: on two cores, workers
+  each running a 2-thread TensorFlow kept more busy threads than cores (measured: two 04 runs at once took
   18.9 s with the default threads, 16.0 s with one each; 08 29.3 s vs 26.4 s; 06 36.7 s vs 31.7 s).  Tests of
   the thread sizing set or remove the variable themselves.
 * pytest's header says which mode and device the run used.
