@@ -1,6 +1,7 @@
 """Catching up works for every question of every hands-on notebook.
 
-Two tests per notebook, both in this worker process (no kernel per question):
+Two tests per notebook, in this worker process (no kernel per question; 06's one pass runs in a fresh Python
+process, see :data:`IN_A_FRESH_PROCESS`):
 
 * **one pass**: the solution's cells run once, in quick mode, into one namespace, stopping after each
   question's check cell (``run_solution_cells(..., after=previous, until=question)``); at every stop the
