@@ -99,9 +99,13 @@ def start_lab(workspace, port, token, env):
     return proc, workspace
 
 
+def _screenshots_folder():
+    return Path(os.environ.get("WORKSHOP_SCREENSHOTS") or ROOT / "build" / "screenshots")
+
+
 @pytest.fixture(scope="module")
 def shots():
-    folder = Path(os.environ.get("WORKSHOP_SCREENSHOTS") or ROOT / "build" / "screenshots")
+    folder = _screenshots_folder()
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     yield folder
@@ -299,7 +303,7 @@ class Notebook:
 
     def state(self, i):
         """What the page shows about cell ``i`` and the kernel, for a failure message; a screenshot beside it."""
-        folder = Path(os.environ.get("WORKSHOP_SCREENSHOTS") or ROOT / "build" / "screenshots")
+        folder = _screenshots_folder()
         folder.mkdir(parents=True, exist_ok=True)
         shot = folder / f"stuck-cell-{i}-{uuid.uuid4().hex[:6]}.png"
         self.page.screenshot(path=shot)
@@ -541,7 +545,7 @@ def test_a_lost_shift_enter_is_pressed_again_and_the_cell_runs_once(browser, lab
     shutil.copy2(ROOT / "exercises" / "01_warmup.ipynb", lab["root"] / "lost-key.ipynb")
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     nb = _open(page, lab, "lost-key.ipynb")
-    nb.start_seconds = 3
+    nb.start_seconds = 8  # scaled by the load like every deadline; a press that reached the page shows [*] long before
     real, dropped = page.keyboard.press, []
 
     def press(key, **kwargs):
