@@ -8,7 +8,8 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8888
 # Three workers on two cores: while one waits on a browser, a hub or a kernel, the others keep both cores busy
 # (measured on the idle 2-core machine: 534 s of pytest with -n 2, 495 s with -n 3; README, "How the suite shares").
-PYTEST_ARGS ?= -n 3 --dist loadscope
+# --cpu-profile ends the report with the CPU seconds of each work unit and the floor they set (tests/cpu_profile.py).
+PYTEST_ARGS ?= -n 3 --dist loadscope --cpu-profile
 
 .PHONY: lab test setup doctor exercises workspace slides hub-proxy kernel clean
 

@@ -10,17 +10,23 @@
   18.9 s with the default threads, 16.0 s with one each; 08 29.3 s vs 26.4 s; 06 36.7 s vs 31.7 s).  Tests of
   the thread sizing set or remove the variable themselves.
 * pytest's header says which mode and device the run used.
+* ``--cpu-profile`` prints the CPU seconds of each work unit and the floor they set (``tests/cpu_profile.py``).
 """
 
 import os
 
 from helpers import config as kit_config
 
+
+def _cores():
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 os.environ.setdefault("WORKSHOP_STRICT", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):  # an xdist worker; the controller runs no test
-    _cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    os.environ.setdefault("WORKSHOP_THREADS", str(max(1, _cpus // int(os.environ["PYTEST_XDIST_WORKER_COUNT"]))))
+    os.environ.setdefault("WORKSHOP_THREADS",
+                          str(max(1, _cores() // int(os.environ["PYTEST_XDIST_WORKER_COUNT"]))))
 
 
 def _gpus():
@@ -31,6 +37,19 @@ def _gpus():
 
 if kit_config.quick_from_env() is None:  # unset or empty: the kit's one yes/no parser decides what counts as set
     os.environ["WORKSHOP_QUICK"] = "0" if _gpus() else "1"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--cpu-profile", action="store_true",
+                     help="print the CPU seconds of each work unit and the floor they set on this machine's cores")
+
+
+def pytest_configure(config):
+    if config.getoption("cpu_profile"):
+        from cpu_profile import CpuProfile
+        from scheduling import scope_of
+
+        config.pluginmanager.register(CpuProfile(scope_of, _cores()), "workshop-cpu-profile")
 
 
 def pytest_report_header(config):
