@@ -23,6 +23,7 @@ import pytest
 __all__ = ["cpu_seconds", "CpuProfile", "table"]
 
 _KEY = "cpu_seconds"
+_START = pytest.StashKey[float]()  # CPU seconds when a test's setup began
 
 
 def cpu_seconds():
@@ -92,5 +93,3 @@ class CpuProfile:
             for line in table(self.units, self.cores, time.perf_counter() - self.started):
                 terminalreporter.write_line(line)
 
-
-_START = pytest.StashKey[float]()

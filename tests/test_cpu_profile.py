@@ -47,8 +47,11 @@ def test_the_table_lists_the_costliest_units_first_and_divides_the_total_by_the_
     assert lines[1].startswith("b.py[06]") and lines[2].startswith("c.py")
     assert lines[3].split()[:3] == ["1", "other", "units"] and lines[3].split()[-1] == "10.0"
     assert lines[-2] == "by file: b.py 90"  # shown // 2 files
+    assert lines[-1] == ("total: 120 CPU-seconds in 100 s of wall time (60% of 2 cores); "
+                         "no schedule can finish this work in under 60 s on 2 cores")
+
+
+def test_the_file_line_adds_up_a_files_notebooks_and_puts_the_lectures_nbval_runs_together():
     units = {"t.py[01]": [1.0, 1, 1], "t.py[02]": [2.5, 1, 1], "u.py": [3.0, 1, 1], "notebooks/L1.ipynb": [0.6, 1, 9],
              "notebooks/L2.ipynb": [1.5, 1, 9]}
     assert table(units, 2, 10)[-2] == "by file: t.py 4, u.py 3, nbval, all lectures 2"
-    assert lines[-1] == ("total: 120 CPU-seconds in 100 s of wall time (60% of 2 cores); "
-                         "no schedule can finish this work in under 60 s on 2 cores")
