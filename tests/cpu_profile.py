@@ -42,12 +42,13 @@ def table(units, cores, wall_seconds, shown=25):
         shown: How many units to list.
     """
     total = sum(cpu for cpu, _, _ in units.values())
+    ranked = sorted(units.items(), key=lambda kv: -kv[1][0])
     lines = [f"{'work unit':58s} {'CPU s':>8s} {'test s':>8s} {'tests':>6s}"]
-    for unit, (cpu, wall, count) in sorted(units.items(), key=lambda kv: -kv[1][0])[:shown]:
+    for unit, (cpu, wall, count) in ranked[:shown]:
         lines.append(f"{unit[:58]:58s} {cpu:8.1f} {wall:8.1f} {count:6d}")
-    if len(units) > shown:
-        rest = sorted(units.values(), key=lambda v: -v[0])[shown:]
-        lines.append(f"{f'{len(rest)} other units':58s} {sum(v[0] for v in rest):8.1f}")
+    if ranked[shown:]:
+        rest = ranked[shown:]
+        lines.append(f"{f'{len(rest)} other units':58s} {sum(cpu for _, (cpu, _, _) in rest):8.1f}")
     files = defaultdict(float)
     for unit, (cpu, _, _) in units.items():
         name = unit.split("[", 1)[0]
